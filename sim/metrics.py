@@ -1,0 +1,114 @@
+r"""Submodel 9, observation: the metrics collected each step (plain functions of the state).
+
+Headline metrics (all in [0, 1] unless stated): ``trust_local``, ``trust_national``,
+``participation``, ``turnout`` (at the latest election; before the first, the turnout expected
+at step 0), ``efficacy``, ``service_quality``, ``value_for_money`` (need met per unit spent, not
+bounded), ``participation_gap`` (least- minus most-deprived quintile, in [-1, 1]) and
+``trust_gini`` (Gini coefficient of trust in the council).
+
+By group, for trust (local and national), participation, efficacy and service quality:
+``<metric>_q1`` ... ``_q5`` (deprivation quintiles, 1 = least deprived), ``_youth``,
+``_tenants``.  Also vote shares, swing, heard share, social capital and national performance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .state import World
+
+__all__ = ["BOUNDED", "GROUP_VARIABLES", "HEADLINE", "gini", "metric_names", "observe"]
+
+HEADLINE = (
+    "trust_local",
+    "trust_national",
+    "participation",
+    "turnout",
+    "efficacy",
+    "service_quality",
+    "value_for_money",
+    "participation_gap",
+    "trust_gini",
+)
+GROUP_VARIABLES = ("trust_local", "trust_national", "participation", "efficacy", "service_quality")
+GROUPS = ("q1", "q2", "q3", "q4", "q5", "youth", "tenants")
+
+
+def gini(x: np.ndarray) -> float:
+    r"""Gini coefficient, :math:`G = \sum_i (2i - n - 1) x_{(i)} / (n \sum_i x_i)`.
+
+    >>> gini(np.array([1.0, 1.0, 1.0]))
+    0.0
+    >>> round(gini(np.array([0.0, 0.0, 0.0, 1.0])), 3)
+    0.75
+    """
+    n = len(x)
+    total = float(x.sum())
+    if n == 0 or total <= 0:
+        return 0.0
+    xs = np.sort(x)
+    i = np.arange(1, n + 1)
+    return float(np.dot(2 * i - n - 1, xs) / (n * total))
+
+
+def metric_names(party_names: list[str]) -> list[str]:
+    """All metric columns, in order, for a scenario with these parties."""
+    names = list(HEADLINE)
+    names += [f"{v}_{g}" for v in GROUP_VARIABLES for g in GROUPS]
+    names += [f"vote_share_{p}" for p in party_names]
+    names += [
+        "election",
+        "swing",
+        "government",
+        "government_changed",
+        "heard_share",
+        "national_performance",
+        "mean_degree",
+        "formed_ties",
+    ]
+    return names
+
+
+#: Metrics that must stay in [0, 1] (``participation_gap`` in [-1, 1]; VfM unbounded).
+BOUNDED = tuple(m for m in HEADLINE if m not in ("value_for_money", "participation_gap"))
+
+
+def observe(world: World, *, election_held: bool = False) -> dict[str, float]:
+    """Every metric of the current state, as a flat dict of floats."""
+    pop = world.population
+    n = pop.size
+    part = pop.participating.astype(np.float64)
+    values = {
+        "trust_local": pop.trust_local,
+        "trust_national": pop.trust_national,
+        "participation": part,
+        "efficacy": pop.efficacy,
+        "service_quality": pop.service_quality,
+    }
+    out: dict[str, float] = {name: float(values[name].mean()) for name in values}
+    out["turnout"] = float(world.turnout)
+    out["value_for_money"] = float(world.value_for_money)
+    out["trust_gini"] = gini(pop.trust_local)
+    q_count = np.bincount(pop.quintile, minlength=5).astype(float)
+    y_count, t_count = float(pop.youth.sum()), float(pop.tenant.sum())
+    for name, x in values.items():
+        q = np.bincount(pop.quintile, weights=x, minlength=5)
+        q = np.divide(q, q_count, out=np.full(5, np.nan), where=q_count > 0)
+        for i in range(5):
+            out[f"{name}_q{i + 1}"] = float(q[i])
+        out[f"{name}_youth"] = float(x[pop.youth].sum() / y_count) if y_count else float("nan")
+        out[f"{name}_tenants"] = float(x[pop.tenant].sum() / t_count) if t_count else float("nan")
+    gap = out["participation_q1"] - out["participation_q5"]
+    out["participation_gap"] = float(gap) if np.isfinite(gap) else 0.0
+    for name, share in zip(world.parties.names, world.parties.vote_share, strict=True):
+        out[f"vote_share_{name}"] = float(share)
+    out["election"] = float(election_held)
+    out["swing"] = float(world.swing)
+    out["government"] = float(world.parties.government)
+    out["government_changed"] = float(world.government_changed and election_held)
+    parts = float(part.sum())
+    out["heard_share"] = float(pop.heard.sum() / parts) if parts else 0.0
+    out["national_performance"] = float(world.government.performance)
+    out["mean_degree"] = float(2 * world.graph.edge_count / n)
+    out["formed_ties"] = float(2 * world.graph.formed.sum() / n)
+    return out

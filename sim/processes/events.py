@@ -1,0 +1,100 @@
+"""Submodel 1, events: the scenario's timeline acts on the world at the start of a step.
+
+Kinds (see :mod:`sim.schema`): ``shock`` (add ``size`` to trust or efficacy of a group, clipped
+to [0, 1]), ``performance`` (national performance changes, then recovers geometrically),
+``budget_cut`` (budgets times 1 - size), ``programme_start``/``programme_stop``,
+``set_cooperation``/``set_responsiveness``, ``national_policy`` and ``election`` (a snap
+election this step). Events are deterministic: this process draws no random numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import PROGRAMME_NAMES
+from ..state import World
+
+__all__ = ["apply_event", "group_mask", "recover_performance", "step"]
+
+
+def group_mask(world: World, group: str) -> np.ndarray:
+    """Bool mask of the citizens in a named group."""
+    pop = world.population
+    if group == "all":
+        return np.ones(pop.size, dtype=bool)
+    if group == "youth":
+        return pop.youth
+    if group == "tenants":
+        return pop.tenant
+    if group == "deprived":
+        return pop.quintile == 4
+    if group == "least_deprived":
+        return pop.quintile == 0
+    raise ValueError(f"unknown group {group!r}")
+
+
+def _council_mask(world: World, names: list[str] | None) -> np.ndarray:
+    if not names:
+        return np.ones(world.councils.count, dtype=bool)
+    return np.isin(np.array(world.councils.names), names)
+
+
+def apply_event(world: World, event) -> bool:
+    """Apply one event to ``world``; return True when it calls an election this step."""
+    councils = _council_mask(world, event.councils)
+    pop = world.population
+    kind = event.kind
+    if kind == "shock":
+        who = group_mask(world, event.group) & councils[pop.council]
+        if event.target == "trust_parties":
+            pop.trust_party = np.where(
+                who[:, None], np.clip(pop.trust_party + event.size, 0, 1), pop.trust_party
+            )
+        else:
+            x = getattr(pop, event.target)
+            setattr(pop, event.target, np.where(who, np.clip(x + event.size, 0, 1), x))
+    elif kind == "performance":
+        g = world.government
+        g.performance = float(np.clip(g.performance + event.size, 0, 1))
+    elif kind == "budget_cut":
+        world.budget_multiplier = np.where(
+            councils, world.budget_multiplier * (1 - event.size), world.budget_multiplier
+        )
+    elif kind in ("programme_start", "programme_stop"):
+        col = PROGRAMME_NAMES.index(event.programme)
+        world.councils.programmes[councils, col] = kind == "programme_start"
+    elif kind == "set_cooperation":
+        world.councils.cooperation = np.where(councils, event.value, world.councils.cooperation)
+    elif kind == "set_responsiveness":
+        world.councils.responsiveness = np.where(
+            councils, event.value, world.councils.responsiveness
+        )
+    elif kind == "national_policy":
+        if event.centralisation is not None:
+            world.government.centralisation = event.centralisation
+        if event.austerity is not None:
+            world.government.austerity = event.austerity
+    elif kind == "election":
+        return True
+    return False
+
+
+def recover_performance(performance: float, baseline: float, rate: float) -> float:
+    r"""National performance returns toward its baseline: :math:`P \leftarrow P + r (P_0 - P)`.
+
+    >>> recover_performance(0.3, 0.5, 0.5)
+    0.4
+    """
+    return performance + rate * (baseline - performance)
+
+
+def step(world: World, events: list) -> bool:
+    """Apply this step's events (already selected by step); True if an election is called."""
+    g = world.government
+    g.performance = recover_performance(
+        g.performance, g.baseline_performance, g.performance_recovery
+    )
+    called = False
+    for event in events:
+        called |= apply_event(world, event)
+    return called

@@ -1,0 +1,111 @@
+r"""Submodel 2, participation: who takes part in council decision-making this month.
+
+Opportunity comes from the council's effective cooperation and programmes; motivation from
+efficacy, trust and neighbours taking part; cost from deprivation.  A citizen first gets the
+chance to take part with probability :math:`o_i` (opportunity), then decides by one of two rules:
+
+Threshold rule (Granovetter 1978): take part when the share of one's neighbours who took part
+last month reaches one's effective threshold,
+
+.. math::  p_i = \mathbb{1}[\, s_i \ge \theta_i + c\,d_i - m_E E_i - m_T T_i \,],
+           \qquad s_i = (D^{-1} A\, p)_i .
+
+Logit rule: :math:`\Pr(p_i) = \sigma(\beta_0 + \beta_E E_i + \beta_T T_i + \beta_s s_i +
+\beta_d d_i)`.
+
+References
+----------
+.. [1] Granovetter, M. (1978). Threshold models of collective behavior. American Journal of
+   Sociology 83(6), 1420-1443. doi:10.1086/226707
+.. [2] Verba, S., Schlozman, K. L., Brady, H. (1995). Voice and Equality. Harvard UP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import ParticipationSpec, ProgrammesSpec
+from ..state import World
+
+__all__ = ["effective_cooperation", "logit_probability", "opportunity", "step", "threshold_rule"]
+
+#: Float tolerance when comparing a neighbour share with a threshold.
+TOLERANCE = 1e-9
+
+
+def threshold_rule(share: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    r"""Granovetter's rule :math:`p_i = \mathbb{1}[s_i \ge \theta_i]`.
+
+    Granovetter's riot: 10 people with thresholds 0, 1, ..., 9 (as counts of others) all join
+    one after another.
+
+    >>> n = 10; thr = np.arange(n) / (n - 1); p = np.zeros(n, bool)
+    >>> for _ in range(n):
+    ...     p = threshold_rule(p.sum() / (n - 1) - p / (n - 1), thr)
+    >>> int(p.sum())
+    10
+    """
+    return share + TOLERANCE >= threshold
+
+
+def logit_probability(x: np.ndarray) -> np.ndarray:
+    r"""Logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`.
+
+    >>> float(logit_probability(np.array([0.0]))[0])
+    0.5
+    """
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def effective_cooperation(cooperation: np.ndarray, centralisation: float) -> np.ndarray:
+    r"""Cooperation left to a council once national rules are set: :math:`C_c (1 - Z)`."""
+    return cooperation * (1.0 - centralisation)
+
+
+def opportunity(world: World, spec: ParticipationSpec, prog: ProgrammesSpec) -> np.ndarray:
+    r"""Monthly chance to take part, :math:`o_i = o_0 + o_C\, C^{\mathrm{eff}}_{c(i)} + \ldots`.
+
+    Programmes add: tenant voice (tenants), community budgeting (everyone in the council),
+    youth trust (young people).  Clipped to [0, 1].
+    """
+    pop, cs = world.population, world.councils
+    coop = effective_cooperation(cs.cooperation, world.government.centralisation)
+    per_council = spec.base_opportunity + spec.cooperation_opportunity * coop
+    per_council = per_council + prog.community_budget_opportunity * cs.has("community_budgeting")
+    o = per_council[pop.council]
+    o = o + prog.tenant_voice_opportunity * (cs.has("tenant_voice")[pop.council] & pop.tenant)
+    o = o + prog.youth_opportunity * (cs.has("youth_trust")[pop.council] & pop.youth)
+    return np.clip(o, 0.0, 1.0)
+
+
+def step(
+    world: World, spec: ParticipationSpec, prog: ProgrammesSpec, rng: np.random.Generator
+) -> None:
+    """Decide this month's participants from last month's state."""
+    pop = world.population
+    n = pop.size
+    share = world.graph.neighbour_mean(pop.participating.astype(np.float64))
+    chance = rng.random(n) < opportunity(world, spec, prog)
+    decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
+    if spec.rule == "threshold":
+        youth_cut = prog.youth_threshold_cut * (
+            world.councils.has("youth_trust")[pop.council] & pop.youth
+        )
+        theta = (
+            pop.threshold
+            + spec.cost_deprivation * pop.deprivation
+            - spec.motivation_efficacy * pop.efficacy
+            - spec.motivation_trust * pop.trust_local
+            - youth_cut
+        )
+        willing = threshold_rule(share, theta)
+    else:
+        z = (
+            spec.logit_intercept
+            + spec.logit_efficacy * pop.efficacy
+            + spec.logit_trust * pop.trust_local
+            + spec.logit_social * share
+            + spec.logit_deprivation * pop.deprivation
+        )
+        willing = decide < logit_probability(z)
+    pop.participating = chance & willing

@@ -1,0 +1,92 @@
+r"""Submodel 4, trust from experience: trust follows performance against expectation.
+
+Trust moves by the surprise :math:`P - E` (performance minus expectation), faster when the
+surprise is bad than when it is good (trust asymmetry: Slovic 1993; Kampen, Van de Walle and
+Bouckaert 2006), and expectations adapt to experience:
+
+.. math::  T \leftarrow \operatorname{clip}_{[0,1]}\big(T + \alpha_{\pm} (P - E)\big),
+           \quad \alpha_{\pm} = \begin{cases}\alpha_{+} & P > E\\ \alpha_{-} & P \le E\end{cases},
+           \qquad E \leftarrow E + \lambda (P - E).
+
+Local performance is the service quality a citizen received; national performance mixes the
+national government's performance with local services (a share :math:`b` of blame for local
+cuts goes to the centre): :math:`P^{\mathrm{nat}}_i = (1-b) P^{\mathrm{gov}} + b Q_i`.
+
+With :math:`\alpha_- > \alpha_+`, a shock of :math:`-d` followed by :math:`+d` leaves trust
+lower than it started: :math:`\Delta T = (\alpha_+ - \alpha_-) d < 0`.
+
+References
+----------
+.. [1] Slovic, P. (1993). Perceived risk, trust, and democracy. Risk Analysis 13(6), 675-682.
+   doi:10.1111/j.1539-6924.1993.tb01329.x
+.. [2] Kampen, J. K., Van de Walle, S., Bouckaert, G. (2006). Assessing the relation between
+   satisfaction with public service delivery and trust in government. Public Performance &
+   Management Review 29(4), 387-404.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import TrustExperienceSpec
+from ..state import World
+
+__all__ = ["adapt_expectation", "asymmetric_update", "step"]
+
+
+def asymmetric_update(
+    trust: np.ndarray, performance: np.ndarray, expectation: np.ndarray, up: float, down: float
+) -> np.ndarray:
+    r"""One asymmetric trust update, :math:`T + \alpha_\pm (P - E)`, clipped to [0, 1].
+
+    >>> t = np.array([0.5])
+    >>> t1 = asymmetric_update(t, np.array([0.4]), np.array([0.5]), 0.05, 0.15)  # -0.1
+    >>> t2 = asymmetric_update(t1, np.array([0.6]), np.array([0.5]), 0.05, 0.15)  # +0.1
+    >>> bool(t2[0] < t[0])
+    True
+    """
+    gap = performance - expectation
+    return np.clip(trust + np.where(gap > 0, up, down) * gap, 0.0, 1.0)
+
+
+def adapt_expectation(expectation: np.ndarray, performance: np.ndarray, rate: float) -> np.ndarray:
+    r"""Adaptive expectations, :math:`E + \lambda (P - E)`."""
+    return expectation + rate * (performance - expectation)
+
+
+def national_performance(world: World, blame: float) -> np.ndarray:
+    """Perceived national performance of each citizen."""
+    return (1 - blame) * world.government.performance + blame * world.population.service_quality
+
+
+def init_expectations(world: World, spec: TrustExperienceSpec) -> None:
+    """Citizens start expecting what they get (no surprise at step 0)."""
+    pop = world.population
+    pop.expectation_local = pop.service_quality.copy()
+    pop.expectation_national = national_performance(world, spec.national_blame)
+
+
+def step(world: World, spec: TrustExperienceSpec) -> None:
+    """Update trust in council and national government from this month's experience."""
+    pop = world.population
+    if pop.expectation_local is None:
+        init_expectations(world, spec)
+    local = pop.service_quality
+    national = national_performance(world, spec.national_blame)
+    old_national = pop.trust_national
+    pop.trust_local = asymmetric_update(
+        pop.trust_local, local, pop.expectation_local, spec.up_rate, spec.down_rate
+    )
+    pop.trust_national = asymmetric_update(
+        pop.trust_national, national, pop.expectation_national, spec.up_rate, spec.down_rate
+    )
+    # the governing party shares the government's credit and blame
+    gov = world.parties.government
+    if gov >= 0:
+        pop.trust_party[:, gov] = np.clip(
+            pop.trust_party[:, gov] + (pop.trust_national - old_national), 0, 1
+        )
+    pop.expectation_local = adapt_expectation(pop.expectation_local, local, spec.expectation_rate)
+    pop.expectation_national = adapt_expectation(
+        pop.expectation_national, national, spec.expectation_rate
+    )

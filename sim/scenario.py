@@ -1,0 +1,520 @@
+"""Scenario files: TOML loading, ``extends``, dotted overrides and clear validation errors.
+
+A scenario file is TOML whose keys follow :class:`sim.schema.Scenario`.  A file may name another
+in ``extends = "base.toml"`` (relative to itself); tables merge key by key, lists (``councils``,
+``parties``, ``events``) replace the parent's list whole.  Overrides are dotted paths
+(``council.cooperation = 0.8``) applied after the merge and before validation.
+
+Every user mistake becomes a :class:`ScenarioError` whose message names the file, the line where
+it can be found, the field, the value given and what is allowed, with a suggestion for a
+misspelt key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+
+from .schema import Scenario
+
+__all__ = [
+    "ScenarioError",
+    "apply_overrides",
+    "load_scenario",
+    "parameter_paths",
+    "parse_override",
+    "scenario_from_dict",
+    "scenario_json_schema",
+]
+
+OVERRIDE_SOURCE = "--set"
+
+
+class ScenarioError(ValueError):
+    """A scenario (or experiment) file or override that cannot be used; the message says why."""
+
+
+# --------------------------------------------------------------------------- reading files
+def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
+    """Read a TOML file, turning every way it can fail into a clear :class:`ScenarioError`."""
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such {what} file.")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a directory, not a {what} file (a .toml file).")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if b"\x00" in raw:
+        raise ScenarioError(f"{path}: is a binary file, not a TOML {what} file.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: is not UTF-8 text (byte {exc.start}); a {what} file must be UTF-8 TOML."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        where = f":{m.group(1)}" if m else ""
+        reason = re.sub(r"\s*\(at line.*\)", "", msg) or msg
+        col = f", column {m.group(2)}" if m else ""
+        line = _line_text(text, int(m.group(1))) if m else ""
+        shown = f" The line reads: {line!r}." if line else ""
+        raise ScenarioError(
+            f"{path}{where}: TOML syntax error{col}: {reason}.{shown} "
+            "Check quotes, brackets and '=' on that line (https://toml.io)."
+        ) from None
+
+
+def _line_text(text: str, lineno: int) -> str:
+    lines = text.splitlines()
+    return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+
+
+# --------------------------------------------------------------------------- extends + merge
+def _merge(base: dict, child: dict, prov: dict, child_prov: dict) -> None:
+    """Deep-merge ``child`` into ``base`` in place; tables merge, everything else replaces."""
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value, prov.setdefault(key, {}), child_prov.get(key, {}))
+        else:
+            base[key] = value
+            prov[key] = child_prov.get(key)
+
+
+def _provenance(data: Any, source: str) -> Any:
+    """A tree shaped like ``data`` whose leaves name the file a value came from."""
+    if isinstance(data, dict):
+        return {k: _provenance(v, source) for k, v in data.items()}
+    return source
+
+
+def _load_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict]:
+    path = path.resolve()
+    if path in stack:
+        chain = " -> ".join(str(p) for p in (*stack, path))
+        raise ScenarioError(f"{stack[-1]}: circular 'extends': {chain}.")
+    data = read_toml(path)
+    net = data.get("network")
+    if isinstance(net, dict) and isinstance(net.get("path"), str):
+        net["path"] = str((path.parent / net["path"]).resolve())  # relative to this file
+    prov = _provenance(data, str(path))
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data, prov
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(
+            f"{path}:{_find_line(path, ('extends',)) or ''}: extends = {parent_ref!r}: "
+            "must be a file name in quotes, relative to this file."
+        )
+    parent_path = (path.parent / parent_ref).resolve()
+    if not parent_path.exists():
+        line = _find_line(path, ("extends",))
+        raise ScenarioError(
+            f"{path}:{line or ''}: extends = {parent_ref!r}, but {parent_path} does not exist. "
+            "'extends' is resolved relative to the file that names it."
+        )
+    base, base_prov = _load_chain(parent_path, (*stack, path))
+    merged_prov = base_prov
+    _merge(base, data, merged_prov, prov)
+    base["extends"] = str(parent_path)
+    return base, merged_prov
+
+
+# --------------------------------------------------------------------------- overrides
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``path=value`` as given to ``--set``; the value is read as TOML, else as a string.
+
+    >>> parse_override("council.cooperation=0.8")
+    ('council.cooperation', 0.8)
+    >>> parse_override("network.kind=sbm")
+    ('network.kind', 'sbm')
+    """
+    if "=" not in text:
+        raise ScenarioError(
+            f"--set {text!r}: expected path=value, for example --set council.cooperation=0.8."
+        )
+    path, _, value = text.partition("=")
+    path = path.strip()
+    value = value.strip()
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return path, parsed
+
+
+def apply_overrides(
+    data: dict,
+    overrides: Mapping[str, Any],
+    prov: dict | None = None,
+    source: str = OVERRIDE_SOURCE,
+) -> dict:
+    """Set each dotted path of ``overrides`` in ``data`` (in place), checking the path exists.
+
+    A list element is addressed by index or by its ``name`` (``councils.Croydon.cooperation``).
+    """
+    valid = set(parameter_paths(include_lists=True))
+    for path, value in overrides.items():
+        keys = path.split(".")
+        _check_path(keys, path, valid, data)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ScenarioError(f"{source}: {path} = {value}: must be a finite number.")
+        node = data
+        pnode = prov if prov is not None else {}
+        for i, key in enumerate(keys[:-1]):
+            if isinstance(node, list):
+                node = _list_item(node, key, path)
+                pnode = {}
+                continue
+            nxt = node.get(key)
+            if nxt is None:
+                nxt = node[key] = [] if _is_list_path(keys[: i + 1]) else {}
+            node = nxt
+            if isinstance(pnode, dict):
+                pnode = pnode.setdefault(key, {}) if isinstance(pnode.get(key, {}), dict) else {}
+        if isinstance(node, list):
+            raise ScenarioError(f"{source}: {path}: cannot replace a list element whole.")
+        node[keys[-1]] = value
+        if isinstance(pnode, dict):
+            pnode[keys[-1]] = source
+    return data
+
+
+def _list_item(items: list, key: str, path: str) -> dict:
+    if key.isdigit() and int(key) < len(items):
+        return items[int(key)]
+    for item in items:
+        if isinstance(item, dict) and item.get("name") == key:
+            return item
+    names = [str(it.get("name")) for it in items if isinstance(it, dict)]
+    raise ScenarioError(
+        f"{OVERRIDE_SOURCE}: {path}: no element {key!r} (use an index 0-{len(items) - 1} or a "
+        f"name: {', '.join(names) or 'none'})."
+    )
+
+
+_LIST_FIELDS = {"councils", "parties", "events"}
+
+
+def _is_list_path(keys: list[str]) -> bool:
+    return len(keys) == 1 and keys[0] in _LIST_FIELDS
+
+
+def _check_path(keys: list[str], path: str, valid: set[str], data: dict) -> None:
+    # Paths into a list: councils.<name or index>.field
+    if keys[0] in _LIST_FIELDS and len(keys) >= 3:
+        generic = ".".join([keys[0], "*", *keys[2:]])
+        if generic in valid:
+            return
+    if path in valid:
+        return
+    suggestion = difflib.get_close_matches(path, sorted(valid), n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(suggestion)}?" if suggestion else ""
+    raise ScenarioError(
+        f"{OVERRIDE_SOURCE}: {path!r} is not a scenario parameter.{hint} "
+        "`govsim validate --list-parameters` lists them all."
+    )
+
+
+def parameter_paths(*, include_lists: bool = False) -> list[str]:
+    """Every settable dotted path of the scenario schema (leaves only).
+
+    >>> "council.cooperation" in parameter_paths()
+    True
+    """
+    out: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            ann = field.annotation
+            sub = _model_in(ann)
+            origin = get_origin(ann)
+            if sub is not None and origin is not list:
+                walk(sub, f"{prefix}{name}.")
+            elif origin is list and _model_in(get_args(ann)[0]) is not None:
+                if include_lists:
+                    walk(_model_in(get_args(ann)[0]), f"{prefix}{name}.*.")
+            else:
+                out.append(prefix + name)
+
+    walk(Scenario, "")
+    return out
+
+
+def _model_in(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in get_args(ann):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+# --------------------------------------------------------------------------- validation errors
+def _field_info(loc: tuple) -> Any:
+    model: Any = Scenario
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in getattr(model, "model_fields", {}):
+            return info if part == loc[-1] else None
+        info = model.model_fields[part]
+        ann = info.annotation
+        if get_origin(ann) is list:
+            ann = get_args(ann)[0]
+        model = _model_in(ann)
+    return info
+
+
+def _allowed(info: Any) -> str:
+    if info is None:
+        return ""
+    lo = hi = None
+    lo_strict = False
+    for m in info.metadata:
+        if isinstance(m, annotated_types.Ge):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Gt):
+            lo, lo_strict = m.gt, True
+        elif isinstance(m, annotated_types.Le):
+            hi = m.le
+    ann = info.annotation
+    choices = _literal_choices(ann)
+    if choices:
+        return "one of " + ", ".join(repr(c) for c in choices)
+    kind = "a whole number" if _is(ann, int) else "a number" if _is(ann, float) else ""
+    if _is(ann, bool):
+        return "true or false"
+    # Annotated bounds live on the type args for `Unit | None` style fields
+    for arg in get_args(ann):
+        for m in getattr(arg, "__metadata__", ()):
+            for c in getattr(m, "metadata", [m]):
+                if isinstance(c, annotated_types.Ge):
+                    lo = c.ge
+                elif isinstance(c, annotated_types.Le):
+                    hi = c.le
+    if kind and lo is not None and hi is not None:
+        return f"{kind} from {lo} to {hi}"
+    if kind and lo is not None:
+        return f"{kind} {'above' if lo_strict else 'at least'} {lo}"
+    return kind
+
+
+def _is(ann: Any, t: type) -> bool:
+    return ann is t or t in get_args(ann)
+
+
+def _literal_choices(ann: Any) -> tuple:
+    if get_origin(ann) is Literal:
+        return get_args(ann)
+    for arg in get_args(ann):
+        got = _literal_choices(arg)
+        if got:
+            return got
+    return ()
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
+    """Drop pydantic's union tags (``events.0.shock.size`` -> ``events.0.size``)."""
+    out: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node:
+            if node.get("kind") == part or part in {"function-after", "tagged-union"}:
+                continue
+        out.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(out)
+
+
+def _source_for(loc: tuple, prov: Any, default: str) -> str:
+    node = prov
+    src = default
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            if isinstance(node, str):
+                return node
+        else:
+            break
+    return src
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*(\"[^\"]+\"|[A-Za-z0-9_.-]+)\s*=")
+
+
+def _find_line(path: Path | str, loc: tuple) -> int | None:
+    """Best-effort line number of a dotted location in a TOML file (None when not found)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    counts: dict[str, int] = {}
+    table: list = []
+    header_line: dict[tuple, int] = {}
+    for n, line in enumerate(lines, 1):
+        h = _HEADER.match(line)
+        if h:
+            name = [p.strip().strip('"') for p in h.group(2).split(".")]
+            if h.group(1) == "[[":
+                key = ".".join(name)
+                counts[key] = counts.get(key, -1) + 1
+                table = [*name, counts[key]]
+            else:
+                table = name
+            header_line[tuple(table)] = n
+            continue
+        k = _KEY.match(line)
+        if k:
+            key = [p.strip().strip('"') for p in k.group(1).split(".")]
+            if tuple(table + key) == tuple(loc):
+                return n
+            if tuple(loc[: len(table + key)]) == tuple(table + key) and key:
+                return n  # an inline table or array holding the location
+    for cut in range(len(loc), 0, -1):
+        if tuple(loc[:cut]) in header_line:
+            return header_line[tuple(loc[:cut])]
+    return None
+
+
+def _suggest(loc: tuple) -> str:
+    parent = loc[:-1]
+    model: Any = Scenario
+    for part in parent:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return ""
+        ann = fields[part].annotation
+        if get_origin(ann) is list:
+            ann = get_args(ann)[0]
+        model = _model_in(ann)
+        if model is None:
+            return ""
+    names = list(getattr(model, "model_fields", {}))
+    # Discriminated event union: collect fields of every event kind
+    if model is None and parent and parent[0] == "events":
+        return ""
+    got = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    if got:
+        return f" Did you mean {got[0]!r}?"
+    return f" Allowed keys here: {', '.join(names)}." if names else ""
+
+
+def format_validation_error(exc: ValidationError, data: dict, prov: dict, default_src: str) -> str:
+    """Turn pydantic's errors into lines of ``file:line: field = value: problem. Allowed: ...``."""
+    parts = []
+    for err in exc.errors():
+        loc = _clean_loc(tuple(err["loc"]), data)
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        src = _source_for(loc, prov, default_src)
+        line = _find_line(src, loc) if src != OVERRIDE_SOURCE and Path(src).exists() else None
+        where = f"{src}:{line}" if line else src
+        value = err.get("input")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = f"{where}: unknown key {dotted!r}.{_suggest(loc)}"
+        elif kind == "missing":
+            msg = f"{where}: {dotted} is required but missing."
+        else:
+            shown = "" if isinstance(value, dict | list) else f" = {value!r}"
+            text = err["msg"].rstrip(".")
+            text = text.removeprefix("Value error, ")
+            allowed = _allowed(_field_info(loc))
+            if isinstance(value, float) and not math.isfinite(value):
+                text = "must be a finite number (NaN and infinity are not allowed)"
+            tail = f" Allowed: {allowed}." if allowed else ""
+            msg = f"{where}: {dotted}{shown}: {text}.{tail}"
+        parts.append(msg)
+    return "\n".join(dict.fromkeys(parts))
+
+
+# --------------------------------------------------------------------------- public API
+def scenario_from_dict(
+    data: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    source: str = "<scenario>",
+    provenance: dict | None = None,
+) -> Scenario:
+    """Validate a scenario given as a dict (as read from TOML), after dotted overrides."""
+    data = _deepcopy(dict(data))
+    prov = provenance if provenance is not None else _provenance(data, source)
+    if overrides:
+        apply_overrides(data, overrides, prov)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, data, prov, source)) from None
+
+
+def load_scenario(
+    path: str | Path,
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    *,
+    check_memory: bool = True,
+) -> Scenario:
+    """Load, merge (``extends``), override and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML scenario file.
+    overrides : mapping or iterable of "path=value", optional
+        Dotted parameter paths, applied after ``extends`` and before validation.
+    check_memory : bool, default True
+        Refuse a population too large for this machine's memory (see :func:`check_resources`).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        For anything wrong with the file(s) or overrides, with a message for people.
+    """
+    path = Path(path)
+    data, prov = _load_chain(path, ())
+    if overrides is not None and not isinstance(overrides, Mapping):
+        overrides = dict(parse_override(o) for o in overrides)
+    sc = scenario_from_dict(data, overrides, source=str(path.resolve()), provenance=prov)
+    if check_memory:
+        from .resources import check_resources
+
+        check_resources(sc, source=str(path))
+    return sc
+
+
+def scenario_json_schema() -> dict:
+    """JSON Schema of scenario files, for editors (``govsim schema``)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "govsim scenario"
+    return schema
+
+
+def _deepcopy(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _deepcopy(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_deepcopy(v) for v in x]
+    return x

@@ -1,0 +1,493 @@
+"""Scenario schema: every parameter of the model, with its default, unit and range.
+
+The schema is the single source of parameters. Scenario files, ``--set`` overrides,
+keyword parameters of :class:`sim.GovernanceModel`, sweep designs and the parameter tables in
+``docs/ODD.md`` are all read from these pydantic models.  Every model forbids unknown keys,
+so a misspelt key is an error, never silently ignored.
+
+Conventions: trust, efficacy, shares and probabilities are in [0, 1]; rates are per step
+(one step is one month by default); ideology positions are in [-1, 1] (left to right).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "PROGRAMME_NAMES",
+    "CouncilDefaults",
+    "CouncilSpec",
+    "Event",
+    "GovernmentSpec",
+    "NetworkSpec",
+    "PartySpec",
+    "PopulationSpec",
+    "ProcessesSpec",
+    "ProgrammesSpec",
+    "Scenario",
+]
+
+PROGRAMME_NAMES = (
+    "community_land_trust",
+    "tenant_voice",
+    "community_budgeting",
+    "youth_trust",
+)
+Programme = Literal["community_land_trust", "tenant_voice", "community_budgeting", "youth_trust"]
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Real = Annotated[float, Field(allow_inf_nan=False)]
+Position = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
+
+#: Largest population the schema accepts; memory is checked separately at build time.
+MAX_POPULATION = 50_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- population
+class PopulationSpec(_Strict):
+    """Who lives in the simulated area and how they start."""
+
+    size: int = Field(2000, ge=2, le=MAX_POPULATION, description="Number of citizens.")
+    youth_share: Unit = Field(0.14, description="Share aged 16-24 (ONS mid-year estimates).")
+    tenant_share: Unit = Field(
+        0.17, description="Share renting social housing (English Housing Survey 2022-23: 16-17%)."
+    )
+    tenant_deprivation_link: Unit = Field(
+        0.6,
+        description="How strongly social tenancy concentrates among the deprived (0 = independent).",
+    )
+    deprivation_alpha: NonNeg = Field(
+        2.0, gt=0, description="Beta(alpha, beta) shape of deprivation in [0,1]."
+    )
+    deprivation_beta: NonNeg = Field(2.0, gt=0, description="Beta(alpha, beta) shape.")
+    ideology_sd: NonNeg = Field(0.45, description="Spread of ideology (truncated to [-1, 1]).")
+    ideology_deprivation_link: Real = Field(
+        -0.3, ge=-1, le=1, description="Mean ideology shift per unit deprivation (negative: left)."
+    )
+    trust_local_mean: Unit = Field(0.38, description="Initial mean trust in the council.")
+    trust_national_mean: Unit = Field(
+        0.30, description="Initial mean trust in national government."
+    )
+    trust_sd: NonNeg = Field(
+        0.15, le=0.5, description="Initial spread of trust (Beta with this sd)."
+    )
+    efficacy_mean: Unit = Field(0.35, description="Initial mean political efficacy.")
+    threshold_mean: Unit = Field(
+        0.35, description="Mean participation threshold (share of neighbours taking part)."
+    )
+    threshold_sd: NonNeg = Field(0.2, le=1, description="Spread of participation thresholds.")
+    turnout_habit: Unit = Field(
+        0.67, description="Share who voted at the last election before the run (habit)."
+    )
+
+
+# --------------------------------------------------------------------------- network
+class NetworkSpec(_Strict):
+    """The social graph citizens influence each other over."""
+
+    kind: Literal["watts_strogatz", "barabasi_albert", "erdos_renyi", "sbm", "complete", "file"] = (
+        Field("watts_strogatz", description="Graph generator.")
+    )
+    mean_degree: NonNeg = Field(10.0, ge=1, le=1000, description="Average number of ties.")
+    rewire: Unit = Field(0.1, description="Watts-Strogatz rewiring probability.")
+    homophily: Unit = Field(
+        0.8, description="SBM: share of ties inside one's own council (stochastic block model)."
+    )
+    path: str | None = Field(
+        None, description="kind='file': edge list (.csv, .txt, .edgelist) or GraphML (.graphml)."
+    )
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> NetworkSpec:
+        if self.kind == "file" and not self.path:
+            raise ValueError("network.kind = 'file' needs network.path (an edge list or GraphML)")
+        return self
+
+
+# --------------------------------------------------------------------------- councils
+class _CouncilParams(_Strict):
+    cooperation: Unit | None = Field(
+        None,
+        description="Share of decisions and budget co-produced with residents (0 = centralised).",
+    )
+    responsiveness: Unit | None = Field(
+        None,
+        description="How far residents' input changes decisions (low + cooperation = tokenism).",
+    )
+    budget: NonNeg | None = Field(
+        None,
+        description="Budget per resident as a share of average need (1 = could meet all need).",
+    )
+    efficiency: NonNeg | None = Field(None, description="Service output per unit of budget.")
+    programmes: list[Programme] | None = Field(None, description="Programmes running from step 0.")
+
+
+class CouncilDefaults(_CouncilParams):
+    """Defaults for every council (``[council]``); per-council entries may override them."""
+
+    count: int = Field(1, ge=1, le=10_000, description="Number of councils when none are listed.")
+    cooperation: Unit = 0.1
+    responsiveness: Unit = 0.5
+    budget: NonNeg = 0.65
+    efficiency: NonNeg = 1.0
+    programmes: list[Programme] = Field(default_factory=list)
+
+
+class CouncilSpec(_CouncilParams):
+    """One named council (``[[councils]]``); unset fields take ``[council]``'s value."""
+
+    name: str = Field(..., min_length=1)
+    share: NonNeg = Field(1.0, gt=0, description="Relative population share (normalised).")
+
+
+# --------------------------------------------------------------------------- parties
+class PartySpec(_Strict):
+    """A political party."""
+
+    name: str = Field(..., min_length=1)
+    position: Position = Field(0.0, description="Ideological position in [-1, 1].")
+    cooperative_platform: bool = Field(False, description="Campaigns for co-operative councils.")
+    in_government: bool = Field(False, description="Forms the national government at step 0.")
+    initial_trust: Unit = Field(0.25, description="Initial mean trust in the party.")
+
+
+def _default_parties() -> list[PartySpec]:
+    return [
+        PartySpec(name="Left", position=-0.35, cooperative_platform=True, initial_trust=0.25),
+        PartySpec(name="Right", position=0.35, in_government=True, initial_trust=0.25),
+    ]
+
+
+class GovernmentSpec(_Strict):
+    """National government policy."""
+
+    centralisation: Unit = Field(
+        0.3, description="Share of council decisions fixed by national rules."
+    )
+    austerity: Unit = Field(0.0, description="Cut to council grants (share of budget).")
+    grant_share: Unit = Field(0.6, description="Share of council budgets that is national grant.")
+    performance: Unit = Field(
+        0.5, description="Perceived national performance (economy, services)."
+    )
+    performance_recovery: Unit = Field(
+        0.02, description="Monthly return of performance toward its baseline after a shock."
+    )
+
+
+# --------------------------------------------------------------------------- programmes
+class ProgrammesSpec(_Strict):
+    """Parameters of the four council programmes; each acts on its own group."""
+
+    land_trust_target_quintile: int = Field(
+        4, ge=1, le=5, description="Land trust: deprivation quintile from which households qualify."
+    )
+    land_trust_membership: Unit = Field(
+        0.3, description="Land trust: share of qualifying households who become members."
+    )
+    land_trust_need_relief: Unit = Field(
+        0.25, description="Land trust: share of members' housing-related need met by the trust."
+    )
+    land_trust_efficacy: Unit = Field(
+        0.02, description="Land trust: monthly efficacy gain of members (community ownership)."
+    )
+    tenant_voice_opportunity: Unit = Field(
+        0.15, description="Tenant voice: added monthly opportunity to take part for tenants."
+    )
+    tenant_voice_influence: NonNeg = Field(
+        2.0, ge=1, le=10, description="Tenant voice: weight of tenants' input in decisions."
+    )
+    community_budget_share: Unit = Field(
+        0.1, description="Community budgeting: budget share allocated by residents."
+    )
+    community_budget_opportunity: Unit = Field(
+        0.05, description="Community budgeting: added monthly opportunity for all residents."
+    )
+    youth_opportunity: Unit = Field(
+        0.15, description="Youth trust: added monthly opportunity for young people."
+    )
+    youth_threshold_cut: Unit = Field(
+        0.1, description="Youth trust: reduction of young people's participation thresholds."
+    )
+    youth_efficacy: Unit = Field(
+        0.03, description="Youth trust: monthly efficacy gain of participating young people."
+    )
+
+
+# --------------------------------------------------------------------------- processes
+class _Process(_Strict):
+    enabled: bool = True
+
+
+class ParticipationSpec(_Process):
+    """Who takes part each month (Granovetter 1978 threshold or logit)."""
+
+    rule: Literal["threshold", "logit"] = "threshold"
+    base_opportunity: Unit = Field(0.1, description="Monthly chance to take part anywhere.")
+    cooperation_opportunity: Unit = Field(
+        0.5, description="Added chance per unit of effective council cooperation."
+    )
+    cost_deprivation: NonNeg = Field(0.25, description="Threshold raise per unit deprivation.")
+    motivation_efficacy: NonNeg = Field(0.3, description="Threshold cut per unit efficacy.")
+    motivation_trust: NonNeg = Field(0.1, description="Threshold cut per unit trust in council.")
+    logit_intercept: Real = Field(-2.5, description="Logit rule: intercept.")
+    logit_efficacy: Real = Field(2.0, description="Logit rule: weight of efficacy.")
+    logit_trust: Real = Field(1.0, description="Logit rule: weight of trust in council.")
+    logit_social: Real = Field(3.0, description="Logit rule: weight of neighbours taking part.")
+    logit_deprivation: Real = Field(-1.5, description="Logit rule: weight of deprivation.")
+
+
+class ServicesSpec(_Process):
+    """Council decisions and the services each citizen receives."""
+
+    need_base: NonNeg = Field(0.5, description="Need of the least deprived citizen.")
+    need_deprivation: NonNeg = Field(1.0, description="Added need per unit of deprivation.")
+    central_targeting: Unit = Field(
+        0.5, description="How far central priorities follow need (0 = equal per head)."
+    )
+    coproduction_bonus: NonNeg = Field(
+        0.15, le=2, description="Extra output of co-produced spending per unit responsiveness."
+    )
+    participation_overhead: Unit = Field(
+        0.05, description="Share of the co-produced budget spent running participation."
+    )
+
+
+class TrustExperienceSpec(_Process):
+    """Trust moves toward performance versus expectation, asymmetrically (Slovic 1993)."""
+
+    up_rate: Unit = Field(0.05, description="Monthly gain per unit of positive surprise.")
+    down_rate: Unit = Field(0.15, description="Monthly loss per unit of negative surprise.")
+    expectation_rate: Unit = Field(0.05, description="Monthly adaptation of expectations.")
+    national_blame: Unit = Field(
+        0.3, description="Weight of local services in judging national government."
+    )
+
+
+class TrustVoiceSpec(_Process):
+    """Heard participants gain trust and efficacy; ignored ones lose both."""
+
+    heard_trust_gain: Unit = Field(0.08, description="Trust gain of a heard participant.")
+    heard_efficacy_gain: Unit = Field(0.1, description="Efficacy gain of a heard participant.")
+    ignored_trust_loss: Unit = Field(0.1, description="Trust loss of an ignored participant.")
+    ignored_efficacy_loss: Unit = Field(0.08, description="Efficacy loss of an ignored one.")
+    legitimacy_spillover: Unit = Field(
+        0.01, description="Monthly effect on non-participants of the council's voice record."
+    )
+
+
+class SocialInfluenceSpec(_Process):
+    """Neighbours' trust: DeGroot averaging or Deffuant bounded confidence."""
+
+    rule: Literal["degroot", "deffuant", "none"] = "degroot"
+    weight: Unit = Field(0.02, description="DeGroot: weight on the neighbours' mean each month.")
+    epsilon: Unit = Field(0.2, description="Deffuant: confidence bound.")
+    mu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = Field(
+        0.3, description="Deffuant: convergence parameter (0-0.5)."
+    )
+    local_to_national: Unit = Field(0.01, description="Monthly spill-over of local into national.")
+    national_to_local: Unit = Field(0.005, description="Monthly spill-over of national into local.")
+
+
+class ElectionsSpec(_Process):
+    """Turnout and vote choice every ``interval`` steps."""
+
+    interval: int = Field(60, ge=1, le=10_000, description="Steps between general elections.")
+    first: int | None = Field(None, ge=1, description="Step of the first election (= interval).")
+    turnout_intercept: Real = -0.6
+    turnout_habit: Real = Field(1.8, description="Weight of having voted last time (habit).")
+    turnout_efficacy: Real = 1.5
+    turnout_trust: Real = 1.0
+    turnout_deprivation: Real = -1.0
+    vote_distance: NonNeg = Field(4.0, description="Weight of ideological distance.")
+    vote_party_trust: NonNeg = Field(3.0, description="Weight of trust in the party.")
+    vote_cooperative: NonNeg = Field(
+        1.0, description="Weight of efficacy on support for co-operative platforms."
+    )
+    winner_bounce: Unit = Field(0.05, description="Trust gain of winners' voters (Anderson 2005).")
+    loser_penalty: Unit = Field(0.02, description="Trust loss of losers' voters.")
+
+
+class NetworkChangeSpec(_Process):
+    """Co-participants form ties; those ties decay."""
+
+    enabled: bool = False
+    form_rate: Unit = Field(0.1, description="New ties per participant per month.")
+    decay_rate: Unit = Field(0.02, description="Monthly loss probability of a formed tie.")
+
+
+class ProcessesSpec(_Strict):
+    """Switches and coefficients of each process; see docs/ODD.md."""
+
+    events: _Process = Field(default_factory=_Process)
+    participation: ParticipationSpec = Field(default_factory=ParticipationSpec)
+    services: ServicesSpec = Field(default_factory=ServicesSpec)
+    trust_experience: TrustExperienceSpec = Field(default_factory=TrustExperienceSpec)
+    trust_voice: TrustVoiceSpec = Field(default_factory=TrustVoiceSpec)
+    social_influence: SocialInfluenceSpec = Field(default_factory=SocialInfluenceSpec)
+    elections: ElectionsSpec = Field(default_factory=ElectionsSpec)
+    network_change: NetworkChangeSpec = Field(default_factory=NetworkChangeSpec)
+
+
+# --------------------------------------------------------------------------- events
+Group = Literal["all", "youth", "tenants", "deprived", "least_deprived"]
+
+
+class _EventBase(_Strict):
+    step: int = Field(..., ge=0, description="Step at which the event happens.")
+    councils: list[str] | None = Field(None, description="Council names (default: all).")
+    note: str = ""
+
+
+class ShockEvent(_EventBase):
+    """A one-off change of trust or efficacy (a scandal, a crash)."""
+
+    kind: Literal["shock"]
+    target: Literal["trust_local", "trust_national", "efficacy", "trust_parties"]
+    size: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
+    group: Group = "all"
+
+
+class PerformanceEvent(_EventBase):
+    """National performance falls or rises (then recovers at performance_recovery)."""
+
+    kind: Literal["performance"]
+    size: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
+
+
+class BudgetCutEvent(_EventBase):
+    """Councils' budgets are multiplied by (1 - size)."""
+
+    kind: Literal["budget_cut"]
+    size: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
+
+
+class ProgrammeEvent(_EventBase):
+    """A programme starts or stops in the named councils."""
+
+    kind: Literal["programme_start", "programme_stop"]
+    programme: Programme
+
+
+class SetCouncilEvent(_EventBase):
+    """A council changes how it governs."""
+
+    kind: Literal["set_cooperation", "set_responsiveness"]
+    value: Unit
+
+
+class NationalPolicyEvent(_EventBase):
+    """National government changes centralisation or austerity."""
+
+    kind: Literal["national_policy"]
+    centralisation: Unit | None = None
+    austerity: Unit | None = None
+
+
+class ElectionEvent(_EventBase):
+    """A general election is called (snap election)."""
+
+    kind: Literal["election"]
+
+
+Event = Annotated[
+    ShockEvent
+    | PerformanceEvent
+    | BudgetCutEvent
+    | ProgrammeEvent
+    | SetCouncilEvent
+    | NationalPolicyEvent
+    | ElectionEvent,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(_Strict):
+    """A whole simulated world: population, network, councils, parties, policy, events."""
+
+    name: str = Field("unnamed", description="Short name of the scenario.")
+    description: str = Field("", description="What the scenario represents and why.")
+    extends: str | None = Field(None, description="File this one inherits from (resolved).")
+    steps: int = Field(120, ge=0, le=100_000, description="Default run length (months).")
+    seed: int = Field(1, ge=0, description="Default seed for `govsim run`.")
+    population: PopulationSpec = Field(default_factory=PopulationSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    council: CouncilDefaults = Field(default_factory=CouncilDefaults)
+    councils: list[CouncilSpec] = Field(default_factory=list)
+    parties: list[PartySpec] = Field(default_factory=_default_parties, min_length=2, max_length=6)
+    government: GovernmentSpec = Field(default_factory=GovernmentSpec)
+    programmes: ProgrammesSpec = Field(default_factory=ProgrammesSpec)
+    processes: ProcessesSpec = Field(default_factory=ProcessesSpec)
+    events: list[Event] = Field(default_factory=list)
+
+    @field_validator("councils")
+    @classmethod
+    def _unique_council_names(cls, v: list[CouncilSpec]) -> list[CouncilSpec]:
+        names = [c.name for c in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"council names must be unique; repeated: {', '.join(dupes)}")
+        return v
+
+    @field_validator("parties")
+    @classmethod
+    def _parties_ok(cls, v: list[PartySpec]) -> list[PartySpec]:
+        names = [p.name for p in v]
+        if len(set(names)) != len(names):
+            raise ValueError("party names must be unique")
+        if sum(p.in_government for p in v) > 1:
+            raise ValueError("at most one party can be in_government at step 0")
+        return v
+
+    @model_validator(mode="after")
+    def _events_name_known_councils(self) -> Scenario:
+        known = set(self.council_names())
+        for i, ev in enumerate(self.events):
+            for name in ev.councils or []:
+                if name not in known:
+                    raise ValueError(
+                        f"events[{i}].councils names {name!r}, which is not a council of this "
+                        f"scenario (known: {', '.join(sorted(known))})"
+                    )
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def council_names(self) -> list[str]:
+        """Names of the councils, generated (``council_1``...) when none are listed."""
+        if self.councils:
+            return [c.name for c in self.councils]
+        return [f"council_{i + 1}" for i in range(self.council.count)]
+
+    def resolved_councils(self) -> list[dict]:
+        """Every council's full parameter set, per-council values over ``[council]`` defaults."""
+        d = self.council
+        specs = self.councils or [CouncilSpec(name=n) for n in self.council_names()]
+        out = []
+        for c in specs:
+            out.append(
+                {
+                    "name": c.name,
+                    "share": c.share,
+                    "cooperation": d.cooperation if c.cooperation is None else c.cooperation,
+                    "responsiveness": d.responsiveness
+                    if c.responsiveness is None
+                    else c.responsiveness,
+                    "budget": d.budget if c.budget is None else c.budget,
+                    "efficiency": d.efficiency if c.efficiency is None else c.efficiency,
+                    "programmes": list(d.programmes if c.programmes is None else c.programmes),
+                }
+            )
+        return out
+
+
+def is_finite_number(x: object) -> bool:
+    """Return True for a finite int or float (used by override parsing)."""
+    return isinstance(x, int | float) and not (isinstance(x, float) and not math.isfinite(x))
