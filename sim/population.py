@@ -75,6 +75,8 @@ class Population:
     expectation_local: np.ndarray = field(default=None)
     expectation_national: np.ndarray = field(default=None)
     vote: np.ndarray = field(default=None)  # int16 party index, -1 = did not vote
+    disposition_local: np.ndarray = field(default=None)  # initial trust (anchoring)
+    disposition_national: np.ndarray = field(default=None)
 
     def __post_init__(self) -> None:
         n = len(self.council)
@@ -84,6 +86,10 @@ class Population:
             self.heard = np.zeros(n, dtype=bool)
         if self.ignored is None:
             self.ignored = np.zeros(n, dtype=bool)
+        if self.disposition_local is None:
+            self.disposition_local = self.trust_local.copy()
+        if self.disposition_national is None:
+            self.disposition_national = self.trust_national.copy()
         if self.vote is None:
             self.vote = np.full(n, -1, dtype=np.int16)
 

@@ -258,6 +258,11 @@ class ServicesSpec(_Process):
     participation_overhead: Unit = Field(
         0.05, description="Share of the co-produced budget spent running participation."
     )
+    voice_memory: Unit = Field(
+        1 / 12,
+        description="Share of the co-produced allocation revised each month from what "
+        "participants said (1/12: a yearly budget cycle).",
+    )
 
 
 class TrustExperienceSpec(_Process):
@@ -279,7 +284,9 @@ class TrustVoiceSpec(_Process):
     ignored_trust_loss: Unit = Field(0.1, description="Trust loss of an ignored participant.")
     ignored_efficacy_loss: Unit = Field(0.08, description="Efficacy loss of an ignored one.")
     legitimacy_spillover: Unit = Field(
-        0.01, description="Monthly effect on non-participants of the council's voice record."
+        0.5,
+        description="Effect on non-participants of the council's voice record, per unit of "
+        "the share of residents taking part.",
     )
 
 
@@ -291,6 +298,11 @@ class SocialInfluenceSpec(_Process):
     epsilon: Unit = Field(0.2, description="Deffuant: confidence bound.")
     mu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = Field(
         0.3, description="Deffuant: convergence parameter (0-0.5)."
+    )
+    anchoring: Unit = Field(
+        0.005,
+        description="Monthly pull of trust back toward each citizen's own disposition "
+        "(Friedkin-Johnsen); 0 = pure DeGroot.",
     )
     local_to_national: Unit = Field(0.01, description="Monthly spill-over of local into national.")
     national_to_local: Unit = Field(0.005, description="Monthly spill-over of national into local.")

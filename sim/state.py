@@ -68,6 +68,7 @@ class World:
     value_for_money: float = float("nan")
     ties_formed: int = 0
     ties_decayed: int = 0
+    voice_share: np.ndarray | None = None  # (councils, 5) co-produced budget by quintile
 
     def __post_init__(self) -> None:
         if self.budget_multiplier is None:

@@ -11,7 +11,12 @@ The co-produced share follows the needs voiced by participants.  The voice of gr
 :math:`(c, q)` (council, deprivation quintile) is :math:`V_{cq} = \sum_{j \in P_{cq}} w_j n_j`
 (:math:`w_j` = influence; tenants weigh more under tenant voice), and
 
-.. math::  R^{\mathrm{voice}}_i = B_c N_c \frac{V_{cq}}{V_c} \frac{n_i}{\sum_{j \in cq} n_j}.
+.. math::  R^{\mathrm{voice}}_i = B_c N_c S_{cq} \frac{n_i}{\sum_{j \in cq} n_j},
+           \qquad S_{cq} \leftarrow (1 - \rho) S_{cq} + \rho \frac{V_{cq}}{V_c},
+
+where the voice memory :math:`S` (starting from the central allocation's group shares) is
+revised by :math:`\rho` each month in which anyone in the council took part (the budget cycle:
+:math:`\rho = 1/12` revises it over a year).
 
 Responsiveness :math:`r_c` sets how far voice changes the allocation (tokenism: :math:`r_c = 0`),
 local knowledge adds output :math:`(1 + \eta r_c)`, and running participation costs a share
@@ -41,7 +46,7 @@ import numpy as np
 from ..schema import ProgrammesSpec, ServicesSpec
 from ..state import World
 
-__all__ = ["allocate", "need", "step"]
+__all__ = ["allocate", "central_shares", "need", "step", "voice_shares"]
 
 
 def need(deprivation: np.ndarray, base: float, slope: float) -> np.ndarray:
@@ -49,11 +54,25 @@ def need(deprivation: np.ndarray, base: float, slope: float) -> np.ndarray:
     return base + slope * deprivation
 
 
+def voice_shares(
+    voice_weight: np.ndarray, need: np.ndarray, groups: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""This month's voiced need by group, :math:`V_{cq} / V_c`, and which councils heard any.
+
+    >>> shares, heard = voice_shares(np.array([1.0, 0, 0]), np.ones(3), np.array([0, 4, 5]), 2)
+    >>> shares.tolist(), heard.tolist()
+    ([[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]], [True, False])
+    """
+    voice_g = np.bincount(groups, weights=voice_weight * need, minlength=5 * k).reshape(k, 5)
+    total = voice_g.sum(axis=1, keepdims=True)
+    return np.divide(voice_g, total, out=np.zeros_like(voice_g), where=total > 0), total[:, 0] > 0
+
+
 def allocate(
     need: np.ndarray,
     council: np.ndarray,
     quintile: np.ndarray,
-    voice_weight: np.ndarray,
+    voice_share: np.ndarray,
     budget_per_head: np.ndarray,
     efficiency: np.ndarray,
     coproduced_share: np.ndarray,
@@ -64,11 +83,12 @@ def allocate(
 ) -> np.ndarray:
     """Resources received by each citizen (the equations of this module).
 
-    ``voice_weight`` is each citizen's weight in the co-produced decisions: 0 for those who
-    did not take part, their influence for those who did.  ``budget_per_head`` is :math:`B_c`.
+    ``voice_share`` (councils x 5) is the share of each council's co-produced budget that the
+    voiced needs direct to each deprivation quintile; ``budget_per_head`` is :math:`B_c`.
 
     >>> n = np.array([1.0, 1.0, 2.0, 2.0]); c = np.zeros(4, int); q = np.array([0, 0, 4, 4])
-    >>> r = allocate(n, c, q, np.array([1.0, 0, 1.0, 0]), np.array([1.5]), np.array([1.0]),
+    >>> s = np.array([[1 / 3, 0, 0, 0, 2 / 3]])      # voices in proportion to need
+    >>> r = allocate(n, c, q, s, np.array([1.5]), np.array([1.0]),
     ...              np.array([1.0]), np.array([1.0]), 0.0, 0.0, 0.0)
     >>> r.round(3).tolist()   # representative voices: resources follow need exactly
     [1.0, 1.0, 2.0, 2.0]
@@ -81,21 +101,28 @@ def allocate(
     central = budget_per_head[council] * (
         (1 - central_targeting) + central_targeting * need / mean_need[council]
     )
-    voice_g = np.bincount(groups, weights=voice_weight * need, minlength=5 * k)
     need_g = np.bincount(groups, weights=need, minlength=5 * k)
-    voice_c = voice_g.reshape(k, 5).sum(axis=1)
-    has_voice = voice_c > 0
-    share_g = np.divide(
-        voice_g, np.repeat(voice_c, 5), out=np.zeros(5 * k), where=np.repeat(has_voice, 5)
-    )
-    per_need_g = np.divide(share_g, need_g, out=np.zeros(5 * k), where=need_g > 0)
+    per_need_g = np.divide(voice_share.ravel(), need_g, out=np.zeros(5 * k), where=need_g > 0)
     voice = (budget_per_head * n_c)[council] * per_need_g[groups] * need
-    voice = np.where(has_voice[council], voice, central)
     r = responsiveness[council]
     s = coproduced_share[council]
     e = efficiency[council]
     co = (1 - overhead) * (1 + bonus * r) * e * (r * voice + (1 - r) * central)
     return (1 - s) * central * e + s * co
+
+
+def central_shares(
+    need: np.ndarray, council: np.ndarray, quintile: np.ndarray, k: int, targeting: float
+) -> np.ndarray:
+    """Group shares of a council's budget under central priorities (the voice memory's start)."""
+    groups = council.astype(np.int64) * 5 + quintile
+    n_c = np.bincount(council, minlength=k).astype(float)
+    mean_need = np.divide(
+        np.bincount(council, weights=need, minlength=k), n_c, out=np.ones(k), where=n_c > 0
+    )
+    w = (1 - targeting) + targeting * need / mean_need[council]
+    g = np.bincount(groups, weights=w, minlength=5 * k).reshape(k, 5)
+    return g / np.maximum(g.sum(axis=1, keepdims=True), 1e-300)
 
 
 def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
@@ -114,11 +141,22 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
     influence = np.where(
         cs.has("tenant_voice")[pop.council] & pop.tenant, prog.tenant_voice_influence, 1.0
     )
+    if world.voice_share is None:
+        world.voice_share = central_shares(
+            pop.need, pop.council, pop.quintile, k, spec.central_targeting
+        )
+    now, heard_any = voice_shares(
+        influence * pop.participating, pop.need, pop.council.astype(np.int64) * 5 + pop.quintile, k
+    )
+    rho = spec.voice_memory
+    world.voice_share = np.where(
+        heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
+    )
     received = allocate(
         pop.need,
         pop.council,
         pop.quintile,
-        influence * pop.participating,
+        world.voice_share,
         budget,
         cs.efficiency,
         coop,

@@ -16,6 +16,10 @@ matched pair whose views differ by less than :math:`\varepsilon` moves together 
 Each exchange conserves the mean; from uniform views on a complete graph about
 :math:`\lfloor 1/(2\varepsilon) \rfloor` opinion clusters remain.
 
+Anchoring (Friedkin and Johnsen 1990): after the exchange, each view moves back toward the
+citizen's own disposition :math:`x^0_i` (their initial view) by :math:`a`:
+:math:`x \leftarrow (1 - a) x + a x^0`; with :math:`a = 0` this is pure DeGroot or Deffuant.
+
 Spill-over: :math:`T^{nat} \leftarrow T^{nat} + a (T^{loc} - T^{nat})`,
 :math:`T^{loc} \leftarrow T^{loc} + b (T^{nat} - T^{loc})` (simultaneously).
 
@@ -23,6 +27,8 @@ References
 ----------
 .. [1] DeGroot, M. H. (1974). Reaching a consensus. JASA 69(345), 118-121.
    doi:10.1080/01621459.1974.10480137
+.. [3] Friedkin, N. E., Johnsen, E. C. (1990). Social influence and opinions. Journal of
+   Mathematical Sociology 15(3-4), 193-206. doi:10.1080/0022250X.1990.9990069
 .. [2] Deffuant, G., Neau, D., Amblard, F., Weisbuch, G. (2000). Mixing beliefs among
    interacting agents. Advances in Complex Systems 3, 87-98. doi:10.1142/S0219525900000078
 """
@@ -99,6 +105,9 @@ def step(world: World, spec: SocialInfluenceSpec, rng: np.random.Generator) -> N
         a, b = random_matching(graph.u, graph.v, pop.size, rng)
         local = deffuant(local, a, b, spec.epsilon, spec.mu)
         national = deffuant(national, a, b, spec.epsilon, spec.mu)
+    if spec.anchoring > 0:
+        local = (1 - spec.anchoring) * local + spec.anchoring * pop.disposition_local
+        national = (1 - spec.anchoring) * national + spec.anchoring * pop.disposition_national
     local, national = spillover(local, national, spec.local_to_national, spec.national_to_local)
     pop.trust_local = np.clip(local, 0, 1)
     pop.trust_national = np.clip(national, 0, 1)

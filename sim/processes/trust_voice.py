@@ -8,9 +8,11 @@ influence).  Heard participants gain, ignored ones lose, in proportion to the ro
 
 and likewise for efficacy :math:`E` with :math:`g_E, l_E`.  Participation without
 responsiveness (tokenism) therefore lowers trust below not asking at all (Arnstein 1969).
-Non-participants see their council's voice record :math:`v_c = (H_c - I_c)/P_c`:
-:math:`T \leftarrow T + \gamma v_c (1 - T)` if :math:`v_c > 0`, else :math:`T + \gamma v_c T`
-(a wider legitimacy effect; Olken 2010 found satisfaction rose with participation itself).
+Non-participants see their council's voice record :math:`v_c = (H_c - I_c)/P_c`, as visible
+as participation is common (:math:`a_c = P_c / N_c`):
+:math:`T \leftarrow T + \gamma a_c v_c (1 - T)` if :math:`v_c > 0`, else
+:math:`T + \gamma a_c v_c T` (a wider legitimacy effect; Olken 2010 found satisfaction rose
+with participation itself).
 Youth trust and land trust programmes add efficacy to their members.
 
 References
@@ -43,10 +45,15 @@ def bounded_gain(x: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
 
 
 def voice_record(heard: np.ndarray, ignored: np.ndarray, council: np.ndarray, k: int) -> np.ndarray:
-    """Per council: (heard - ignored) / participants, in [-1, 1]; 0 with no participants."""
+    """Per council: :math:`a_c v_c = (H_c - I_c) / N_c`, the visible voice record in [-1, 1].
+
+    >>> voice_record(np.array([1, 0, 0, 0]), np.array([0, 1, 0, 0]), np.zeros(4, int), 1)
+    array([0.])
+    """
     h = np.bincount(council, weights=heard, minlength=k)
     i = np.bincount(council, weights=ignored, minlength=k)
-    return np.divide(h - i, h + i, out=np.zeros(k), where=(h + i) > 0)
+    n = np.bincount(council, minlength=k)
+    return np.divide(h - i, n, out=np.zeros(k), where=n > 0)
 
 
 def step(

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: set up, validate every shipped scenario, run each one, and
+# compare the centralised baseline with the co-operative council. Results go to results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export PATH="$PWD/.venv/bin:$PATH"
+govsim validate scenarios/*.toml
+for f in scenarios/*.toml; do
+  govsim run "$f" --out "results/run/$(basename "$f" .toml)"
+done
+if govsim compare --help >/dev/null 2>&1; then
+  govsim compare scenarios/centralised_baseline.toml scenarios/cooperative_council.toml \
+    --replicates 8 --out results/compare/centralised-vs-cooperative --force
+fi
+echo "done: see results/"

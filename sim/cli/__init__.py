@@ -1,0 +1,28 @@
+"""The ``govsim`` command: a thin layer over the library (typer + rich).
+
+Each command lives in its own module and registers itself on :data:`app`; command bodies only
+parse options and call one library function.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._common import app
+
+__all__ = ["app", "main"]
+
+# Modules that register commands on `app` (in --help order).
+_COMMANDS = ("run", "sweep", "compare", "dashboard")
+
+for _name in _COMMANDS:
+    try:
+        importlib.import_module(f"{__name__}.{_name}")
+    except ModuleNotFoundError as exc:  # a command module not written yet
+        if exc.name != f"{__name__}.{_name}":
+            raise
+
+
+def main() -> None:
+    """Entry point of the ``govsim`` console script."""
+    app()

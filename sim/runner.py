@@ -1,0 +1,86 @@
+"""Run one scenario with one seed and return its results as tables (used by every command)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .metrics import HEADLINE
+from .model import GovernanceModel
+from .schema import Scenario
+
+__all__ = ["RunResult", "run_scenario"]
+
+
+@dataclass
+class RunResult:
+    """One run: its identity, its final metrics and its time series."""
+
+    run_id: str
+    seed: int
+    parameters: dict[str, Any]
+    final: dict[str, float]
+    timeseries: pd.DataFrame  # columns: step + metrics
+    seconds: float
+    scenario_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def runs_row(self) -> dict[str, Any]:
+        """One row of ``runs.parquet``: id, parameters, seed, final metrics."""
+        row: dict[str, Any] = {
+            "run_id": self.run_id,
+            "scenario": self.scenario_name,
+            "seed": self.seed,
+            "status": "ok",
+            "error": "",
+            "seconds": self.seconds,
+        }
+        row.update({f"param.{k}": v for k, v in self.parameters.items()})
+        row.update(self.extra)
+        row.update(self.final)
+        return row
+
+    def timeseries_frame(self) -> pd.DataFrame:
+        """The time series with a leading ``run_id`` column."""
+        df = self.timeseries.copy()
+        df.insert(0, "run_id", self.run_id)
+        return df
+
+
+def run_scenario(
+    scenario: Scenario,
+    seed: int,
+    steps: int | None = None,
+    *,
+    run_id: str = "run",
+    parameters: Mapping[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Build a :class:`GovernanceModel`, run it and collect its metrics.
+
+    ``parameters`` (dotted paths) are applied on top of ``scenario`` and recorded in the result.
+    """
+    start = time.perf_counter()
+    model = GovernanceModel(scenario, rng=seed, **dict(parameters or {}))
+    model.run(steps=steps, progress=progress)
+    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    ts.insert(0, "step", range(len(ts)))
+    final = {k: float(ts[k].iloc[-1]) for k in ts.columns if k != "step"}
+    return RunResult(
+        run_id=run_id,
+        seed=seed,
+        parameters=dict(parameters or {}),
+        final=final,
+        timeseries=ts,
+        seconds=time.perf_counter() - start,
+        scenario_name=model.spec.name,
+    )
+
+
+def headline(result: RunResult) -> dict[str, float]:
+    """The headline metrics of a run's final step."""
+    return {k: result.final[k] for k in HEADLINE}
