@@ -30,14 +30,17 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def runs_row(self) -> dict[str, Any]:
-        """One row of ``runs.parquet``: id, parameters, seed, final metrics."""
+        """One row of ``runs.parquet``: id, parameters, seed, final metrics.
+
+        Nothing machine- or time-dependent goes here (wall time is in ``seconds`` and the
+        manifest), so the same run gives byte-identical Parquet files.
+        """
         row: dict[str, Any] = {
             "run_id": self.run_id,
             "scenario": self.scenario_name,
             "seed": self.seed,
             "status": "ok",
             "error": "",
-            "seconds": self.seconds,
         }
         row.update({f"param.{k}": v for k, v in self.parameters.items()})
         row.update(self.extra)

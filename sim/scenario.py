@@ -263,11 +263,20 @@ def _model_in(ann: Any) -> type[BaseModel] | None:
 
 
 # --------------------------------------------------------------------------- validation errors
-def _field_info(loc: tuple) -> Any:
+def _field_info(loc: tuple, data: Any = None) -> Any:
+    """The pydantic FieldInfo at ``loc`` (event kinds resolved from the data's ``kind``)."""
     model: Any = Scenario
-    info = None
+    info = ann = None
+    node = data
     for part in loc:
+        if isinstance(node, dict | list):
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
         if isinstance(part, int):
+            if model is None and isinstance(node, dict):
+                model = _union_member(ann, node.get("kind"))
             continue
         if model is None or part not in getattr(model, "model_fields", {}):
             return info if part == loc[-1] else None
@@ -277,6 +286,17 @@ def _field_info(loc: tuple) -> Any:
             ann = get_args(ann)[0]
         model = _model_in(ann)
     return info
+
+
+def _union_member(ann: Any, kind: Any) -> type[BaseModel] | None:
+    """The member of a discriminated union (``Event``) whose ``kind`` literal matches."""
+    for arg in get_args(ann):
+        for member in get_args(arg) or (arg,):
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                field = member.model_fields.get("kind")
+                if field is not None and kind in get_args(field.annotation):
+                    return member
+    return None
 
 
 def _allowed(info: Any) -> str:
@@ -438,7 +458,7 @@ def format_validation_error(exc: ValidationError, data: dict, prov: dict, defaul
             shown = "" if isinstance(value, dict | list) else f" = {value!r}"
             text = err["msg"].rstrip(".")
             text = text.removeprefix("Value error, ")
-            allowed = _allowed(_field_info(loc))
+            allowed = _allowed(_field_info(loc, data))
             if isinstance(value, float) and not math.isfinite(value):
                 text = "must be a finite number (NaN and infinity are not allowed)"
             tail = f" Allowed: {allowed}." if allowed else ""

@@ -62,7 +62,8 @@ class PopulationSpec(_Strict):
     )
     tenant_deprivation_link: Unit = Field(
         0.6,
-        description="How strongly social tenancy concentrates among the deprived (0 = independent).",
+        description="How strongly social tenancy concentrates among the deprived "
+        "(0 = independent).",
     )
     deprivation_alpha: NonNeg = Field(
         2.0, gt=0, description="Beta(alpha, beta) shape of deprivation in [0,1]."

@@ -74,6 +74,7 @@ def run(
                 "scenario_file": str(scenario.resolve()),
                 "steps": steps,
                 "overrides": list(set_ or []),
+                "seconds": round(result.seconds, 3),
             },
         )
         write_results(out, [result], data)

@@ -1,0 +1,5 @@
+"""``python -m sim`` runs the ``govsim`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""The model under Mesa's own tools: keyword parameters, batch_run, DataCollector, agents."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import mesa
+import numpy as np
+
+import sim
+
+
+def test_builds_with_no_arguments_and_steps():
+    model = sim.GovernanceModel()
+    model.step()
+    assert isinstance(model, mesa.Model)
+    assert len(model.datacollector.get_model_vars_dataframe()) == 2
+
+
+def test_keyword_parameters_as_dotted_paths():
+    model = sim.GovernanceModel(rng=1, **{"council.cooperation": 0.8, "population.size": 150})
+    assert model.spec.council.cooperation == 0.8
+    assert all(c.cooperation == 0.8 for c in model.agents_by_type[sim.Council])
+    assert len(model.agents_by_type[sim.Citizen]) == 150
+
+
+def test_mesa_batch_run_drives_the_model_with_keyword_parameters():
+    # batch_run forces the "spawn" start method process-wide; put it back afterwards
+    previous = multiprocessing.get_start_method(allow_none=True)
+    try:
+        results = _batch_run()
+    finally:
+        multiprocessing.set_start_method(previous, force=True)
+    assert len(results) == 2
+    coops = sorted(r["council.cooperation"] for r in results)
+    assert coops == [0.0, 0.9]
+    for row in results:
+        assert 0 <= row["trust_local"] <= 1
+        assert row["Step"] == 4
+
+
+def _batch_run():
+    return mesa.batch_run(
+        sim.GovernanceModel,
+        parameters={"council.cooperation": [0.0, 0.9], "population.size": 120},
+        max_steps=4,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+        rng=[3],
+    )
+
+
+def test_agenttype_reporters_collect_councils():
+    model = sim.GovernanceModel(rng=2, **{"population.size": 200, "council.count": 3})
+    model.run(steps=3)
+    df = model.datacollector.get_agenttype_vars_dataframe(sim.Council)
+    assert len(df) == 3 * 4
+    assert df["trust_local"].between(0, 1).all()
+
+
+def test_citizen_handles_read_and_write_the_arrays():
+    model = sim.GovernanceModel(rng=2, **{"population.size": 50})
+    citizen = next(iter(model.agents_by_type[sim.Citizen]))
+    assert citizen.trust_local == model.population.trust_local[citizen.index]
+    citizen.trust_local = 0.99
+    assert model.population.trust_local[citizen.index] == 0.99
+    assert citizen.council in model.councils
+    assert set(citizen.trust_party) == {p.name for p in model.parties}
+    assert 1 <= citizen.deprivation_quintile <= 5
+
+
+def test_agentset_tools_work_on_citizens():
+    model = sim.GovernanceModel(rng=2, **{"population.size": 100})
+    citizens = model.agents_by_type[sim.Citizen]
+    young = citizens.select(lambda a: a.youth)
+    assert len(young) == int(model.population.youth.sum())
+    values = np.array(citizens.get("trust_local"))
+    np.testing.assert_allclose(values, model.population.trust_local)
+
+
+def test_live_event_acts_on_next_step():
+    model = sim.GovernanceModel(rng=2, **{"population.size": 200})
+    before = model.population.trust_national.mean()
+    model.trigger({"kind": "shock", "target": "trust_national", "size": -0.2})
+    model.step()
+    assert model.population.trust_national.mean() < before - 0.1
+    assert model.event_log[-1] == (1, "shock")
