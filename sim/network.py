@@ -36,6 +36,7 @@ __all__ = [
     "build_edges",
     "complete_edges",
     "erdos_renyi_edges",
+    "load_graph_file",
     "read_graph_file",
     "sbm_edges",
     "to_networkx",
@@ -234,13 +235,30 @@ def build_edges(
     path = Path(spec.path)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    nodes, edges = read_graph_file(path)
+    nodes, edges = load_graph_file(path)
     if nodes != n:
-        raise ValueError(
+        from .scenario import ScenarioError
+
+        raise ScenarioError(
             f"network.path {path} has {nodes} nodes but population.size is {n}; "
-            "set population.size to the number of nodes in the graph"
+            "set population.size to the number of nodes in the graph."
         )
     return edges
+
+
+def load_graph_file(path: Path) -> tuple[int, Edges]:
+    """:func:`read_graph_file` with every failure turned into a clear ScenarioError."""
+    from .scenario import ScenarioError
+
+    if not path.is_file():
+        raise ScenarioError(f"network.path = {str(path)!r}: no such graph file.")
+    try:
+        return read_graph_file(path)
+    except (ValueError, OSError, UnicodeDecodeError, nx.NetworkXError) as exc:
+        raise ScenarioError(
+            f"network.path = {str(path)!r}: cannot read the graph ({exc}). Use an edge list "
+            "(two node labels per line) or a GraphML file (.graphml)."
+        ) from None
 
 
 def adjacency(u: np.ndarray, v: np.ndarray, n: int, dtype: type = np.float64) -> sp.csr_matrix:

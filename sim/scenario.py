@@ -517,6 +517,15 @@ def load_scenario(
     if overrides is not None and not isinstance(overrides, Mapping):
         overrides = dict(parse_override(o) for o in overrides)
     sc = scenario_from_dict(data, overrides, source=str(path.resolve()), provenance=prov)
+    if sc.network.kind == "file":
+        from .network import load_graph_file
+
+        nodes, _ = load_graph_file(Path(sc.network.path))
+        if nodes != sc.population.size:
+            raise ScenarioError(
+                f"{path}: network.path {sc.network.path} has {nodes:,} nodes but population.size "
+                f"is {sc.population.size:,}; set population.size = {nodes}."
+            )
     if check_memory:
         from .resources import check_resources
 

@@ -25,7 +25,8 @@ app = typer.Typer(
     name="govsim",
     help=(
         "Simulate centralised versus co-operative local governance: trust, participation and "
-        "public value.\n\nExample: govsim run scenarios/cooperative_council.toml --steps 60 --seed 7"
+        "public value.\n\nExample: govsim run scenarios/cooperative_council.toml "
+        "--steps 60 --seed 7"
     ),
     rich_markup_mode="rich",
     no_args_is_help=True,
