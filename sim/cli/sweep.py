@@ -1,0 +1,153 @@
+"""``govsim sweep`` (run an experiment file) and ``govsim analyze`` (summarise its results)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..experiments.executors import EXECUTORS
+from ._common import app, console, err_console, fail, progress_bar, user_errors
+
+#: Exit code of a sweep that finished but recorded failed runs.
+EXIT_RUNS_FAILED = 3
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")],
+    *,
+    executor: Annotated[
+        str, typer.Option(help=f"Where runs execute: {' | '.join(EXECUTORS)}.")
+    ] = "serial",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (processes, local Dask) [default: all cores].", min=1),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Join a running Dask cluster, e.g. tcp://10.0.0.5:8786 (needs dask)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results directory [default: results/<experiment>].")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Complete a sweep in --out: run only missing runs.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace earlier results / write into a used folder.")
+    ] = False,
+) -> None:
+    """Run every design point x replicate of an experiment; write runs as they finish.
+
+    Exit code 0 when every run succeeded, 3 when some runs failed (recorded with their
+    error in runs.parquet), 1 for a mistake in the files or options.
+
+    Example: govsim sweep experiments/tokenism.toml --executor processes --workers 2
+    """
+    from ..experiments.spec import load_experiment
+    from ..experiments.store import StoreError
+    from ..experiments.sweep import run_sweep
+
+    if executor not in EXECUTORS:
+        fail(f"--executor {executor!r}: must be one of {', '.join(EXECUTORS)}.")
+    if scheduler and executor != "dask":
+        fail("--scheduler joins a Dask cluster: add --executor dask.")
+    with user_errors():
+        exp = load_experiment(experiment)
+        out = out or Path("results") / experiment.stem
+        with progress_bar() as bar:
+            state = {"task": None, "t0": time.perf_counter(), "base": 0}
+
+            def on_start(total: int, already: int) -> None:
+                state["base"] = already
+                note = f" (resuming: {already} already done)" if already else ""
+                state["task"] = bar.add_task(
+                    f"{exp.name}{note}", total=total, completed=already, status=""
+                )
+
+            def progress(result, summary) -> None:
+                n = summary.done + summary.failed
+                rate = n / max(time.perf_counter() - state["t0"], 1e-9)
+                bar.update(
+                    state["task"],
+                    completed=state["base"] + n,
+                    status=f"{summary.done} ok, {summary.failed} failed, {rate:.2f} runs/s",
+                )
+
+            try:
+                summary, runs = run_sweep(
+                    exp,
+                    out,
+                    executor=executor,
+                    workers=workers,
+                    scheduler=scheduler,
+                    resume=resume,
+                    force=force,
+                    progress=progress,
+                    on_start=on_start,
+                )
+            except StoreError as exc:
+                fail(str(exc))
+            except OSError as exc:
+                fail(f"cannot start the {executor} executor or write {out}: {exc}")
+        failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
+        console.print(
+            f"{exp.name}: {len(runs)} runs in {out}/ ({summary.done} run now, "
+            f"{summary.skipped} already done, {failed} failed)",
+            highlight=False,
+        )
+        if failed:
+            first = runs.loc[runs["status"] != "ok"].iloc[0]
+            err_console.print(
+                f"[bold yellow]{failed} run(s) failed[/]; e.g. {first['run_id']}: "
+                f"{first['error']}. See the 'error' column of {out}/runs.parquet; "
+                "`--resume` tries failed runs again.",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_RUNS_FAILED)
+
+
+@app.command()
+def analyze(
+    results: Annotated[Path, typer.Argument(help="Results directory of `govsim sweep`.")],
+    *,
+    sobol: Annotated[bool, typer.Option("--sobol", help="Sobol indices (sobol designs).")] = False,
+    morris: Annotated[
+        bool, typer.Option("--morris", help="Morris mu*/sigma (morris designs).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Where tables and plots go [default: RESULTS].")
+    ] = None,
+    metrics: Annotated[
+        list[str] | None, typer.Option("--metric", help="Metric(s) to analyse (repeatable).")
+    ] = None,
+) -> None:
+    """Means with 95% intervals per design point; Sobol or Morris indices through SALib.
+
+    Writes points.csv/.md, sobol.csv/.md or morris.csv/.md and PNG plots.
+
+    Example: govsim analyze results/tokenism
+    """
+    from ..experiments.analysis import AnalysisError, analyze_results
+
+    if sobol and morris:
+        fail("give --sobol or --morris, not both.")
+    with user_errors():
+        try:
+            report = analyze_results(
+                results,
+                method="sobol" if sobol else "morris" if morris else None,
+                out=out,
+                metrics=metrics,
+            )
+        except AnalysisError as exc:
+            fail(str(exc))
+        for table in report.tables:
+            console.print(table)
+        console.print(
+            "wrote: " + ", ".join(str(p) for p in report.files), highlight=False, soft_wrap=True
+        )

@@ -1,0 +1,396 @@
+r"""Summaries of a sweep: per-point means with intervals, Sobol and Morris indices (SALib).
+
+Per design point, each metric's mean over replicates comes with a 95% Student-t interval,
+:math:`\bar y \pm t_{0.975, n-1}\, s/\sqrt n` (no interval with one replicate). Sensitivity
+indices are computed on the per-point means (replicate noise averaged out first):
+
+- Sobol (Saltelli design): first-order :math:`S_1` and total :math:`S_T` indices with
+  bootstrap confidence intervals, ``SALib.analyze.sobol`` (Saltelli et al. 2010,
+  doi:10.1016/j.cpc.2009.09.018).
+- Morris (elementary effects): :math:`\mu^*` (mean absolute effect; importance) and
+  :math:`\sigma` (spread; interaction or non-linearity), ``SALib.analyze.morris``
+  (Campolongo et al. 2007, doi:10.1016/j.envsoft.2006.10.004).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.table import Table
+from scipy import stats
+
+from ..metrics import HEADLINE
+from ..plots import LABELS
+from ..results import MANIFEST, RUNS, TIMESERIES
+
+__all__ = [
+    "AnalysisError",
+    "Report",
+    "analyze_results",
+    "morris_indices",
+    "point_summary",
+    "sobol_indices",
+]
+
+
+class AnalysisError(ValueError):
+    """Results that cannot be analysed as asked (the message says why)."""
+
+
+@dataclass
+class Report:
+    """What :func:`analyze_results` produced."""
+
+    points: pd.DataFrame
+    indices: pd.DataFrame | None = None
+    tables: list[Table] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def _param_columns(runs: pd.DataFrame) -> list[str]:
+    return [c for c in runs.columns if c.startswith("param.")]
+
+
+def point_summary(runs: pd.DataFrame, metrics: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Long table: one row per (design point, metric) with n, mean, sd and a t interval."""
+    ok = runs[runs["status"] == "ok"]
+    params = _param_columns(runs)
+    rows = []
+    for point, grp in ok.groupby("point", sort=True):
+        first = grp.iloc[0]
+        for m in metrics:
+            y = grp[m].to_numpy(dtype=float)
+            y = y[np.isfinite(y)]
+            n = len(y)
+            mean = float(y.mean()) if n else float("nan")
+            sd = float(y.std(ddof=1)) if n > 1 else float("nan")
+            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+            rows.append(
+                {
+                    "point": int(point),
+                    **{p.removeprefix("param."): first[p] for p in params},
+                    "metric": m,
+                    "n": n,
+                    "mean": mean,
+                    "sd": sd,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _point_means(runs: pd.DataFrame, metric: str, n_points: int) -> np.ndarray:
+    ok = runs[runs["status"] == "ok"]
+    y = ok.groupby("point")[metric].mean().reindex(range(n_points))
+    missing = int(y.isna().sum())
+    if missing:
+        raise AnalysisError(
+            f"{missing} of {n_points} design points have no successful run for {metric!r}; "
+            "sensitivity indices need every point. Complete the sweep with --resume first."
+        )
+    return y.to_numpy(dtype=float)
+
+
+def sobol_indices(
+    runs: pd.DataFrame, problem: dict, metrics: list[str], *, second_order: bool, seed: int = 0
+) -> pd.DataFrame:
+    """S1 and ST with 95% confidence half-widths, per metric and parameter."""
+    from SALib.analyze import sobol
+
+    d = problem["num_vars"]
+    n_points = int(runs["point"].max()) + 1
+    per = 2 * d + 2 if second_order else d + 2
+    if n_points % per:
+        raise AnalysisError(
+            f"{n_points} design points is not a Saltelli sample of {d} parameters "
+            f"(a multiple of {per}); was this a sobol design?"
+        )
+    rows = []
+    for m in metrics:
+        y = _point_means(runs, m, n_points)
+        if np.ptp(y) == 0:
+            si = {k: np.full(d, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        else:
+            si = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
+        for i, name in enumerate(problem["names"]):
+            rows.append(
+                {
+                    "metric": m,
+                    "parameter": name,
+                    "S1": float(si["S1"][i]),
+                    "S1_conf": float(si["S1_conf"][i]),
+                    "ST": float(si["ST"][i]),
+                    "ST_conf": float(si["ST_conf"][i]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def morris_indices(
+    runs: pd.DataFrame,
+    problem: dict,
+    X: np.ndarray,
+    metrics: list[str],
+    *,
+    levels: int,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """mu, mu*, sigma and mu*'s 95% confidence half-width, per metric and parameter."""
+    from SALib.analyze import morris
+
+    rows = []
+    for m in metrics:
+        y = _point_means(runs, m, len(X))
+        si = morris.analyze(problem, X, y, num_levels=levels, seed=seed)
+        for i, name in enumerate(problem["names"]):
+            rows.append(
+                {
+                    "metric": m,
+                    "parameter": name,
+                    "mu": float(si["mu"][i]),
+                    "mu_star": float(si["mu_star"][i]),
+                    "sigma": float(si["sigma"][i]),
+                    "mu_star_conf": float(si["mu_star_conf"][i]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the command
+def analyze_results(
+    results: Path,
+    *,
+    method: str | None = None,
+    out: Path | None = None,
+    metrics: list[str] | None = None,
+) -> Report:
+    """Analyse a sweep's results directory; write CSV, Markdown and PNG files into ``out``."""
+    results = Path(results)
+    man_path, runs_path = results / MANIFEST, results / RUNS
+    if not runs_path.exists() or not man_path.exists():
+        raise AnalysisError(
+            f"{results}: not a finished sweep results directory (needs {RUNS} and {MANIFEST}). "
+            "If the sweep was interrupted, complete it with `govsim sweep ... --resume`."
+        )
+    man = json.loads(man_path.read_text(encoding="utf-8"))
+    if man.get("kind") != "sweep":
+        raise AnalysisError(f"{results}: holds a {man.get('kind')!r} result, not a sweep.")
+    exp = man.get("experiment", {})
+    runs = pd.read_parquet(runs_path)
+    known = [m for m in exp.get("keep", {}).get("metrics", HEADLINE) if m in runs.columns]
+    if metrics:
+        bad = [m for m in metrics if m not in runs.columns]
+        if bad:
+            raise AnalysisError(
+                f"--metric {bad[0]!r}: not in {runs_path}; kept metrics: {', '.join(known)}."
+            )
+        known = list(metrics)
+    design = exp.get("design", "grid")
+    method = method or (design if design in ("sobol", "morris") else None)
+    if method and method != design:
+        raise AnalysisError(
+            f"--{method} needs a {method} design; {results} was run with design = {design!r}."
+        )
+    out = Path(out) if out else results
+    out.mkdir(parents=True, exist_ok=True)
+    points = point_summary(runs, known)
+    report = Report(points=points)
+    report.files += _write(points, out / "points")
+    report.tables.append(_points_table(points, known[:4], exp.get("name", "")))
+    report.files += _plot_points(points, out / "points.png")
+    ts_path = results / TIMESERIES
+    if ts_path.exists() and runs["point"].nunique() <= 12:
+        report.files += _plot_series(pd.read_parquet(ts_path), runs, out / "timeseries.png")
+    if method == "sobol":
+        idx = sobol_indices(runs, exp["problem"], known, second_order=bool(exp.get("second_order")))
+        report.indices = idx
+        report.files += _write(idx, out / "sobol")
+        report.tables.append(_index_table(idx, ["S1", "S1_conf", "ST", "ST_conf"], "Sobol"))
+        report.files += _plot_indices(
+            idx, out / "sobol.png", [("S1", "S1_conf"), ("ST", "ST_conf")]
+        )
+    elif method == "morris":
+        X = _design_matrix(runs, exp["problem"])
+        idx = morris_indices(runs, exp["problem"], X, known, levels=int(exp.get("levels", 4)))
+        report.indices = idx
+        report.files += _write(idx, out / "morris")
+        report.tables.append(
+            _index_table(idx, ["mu_star", "mu_star_conf", "sigma", "mu"], "Morris")
+        )
+        report.files += _plot_indices(
+            idx, out / "morris.png", [("mu_star", "mu_star_conf"), ("sigma", None)]
+        )
+    return report
+
+
+def _design_matrix(runs: pd.DataFrame, problem: dict) -> np.ndarray:
+    per_point = runs.sort_values("point").groupby("point").first()
+    cols = [f"param.{n}" for n in problem["names"]]
+    return per_point[cols].to_numpy(dtype=float)
+
+
+def _write(df: pd.DataFrame, stem: Path) -> list[Path]:
+    csv, md = stem.with_suffix(".csv"), stem.with_suffix(".md")
+    df.to_csv(csv, index=False)
+    md.write_text(_markdown(df), encoding="utf-8")
+    return [csv, md]
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if np.isnan(v) else f"{v:.4g}"
+        return str(v)
+
+    head = "| " + " | ".join(df.columns) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def _points_table(points: pd.DataFrame, metrics: list[str], name: str) -> Table:
+    params = [
+        c
+        for c in points.columns
+        if c not in ("point", "metric", "n", "mean", "sd", "ci_low", "ci_high")
+    ]
+    table = Table(title=f"{name}: mean [95% interval] per design point")
+    for c in ["point", *params, "n", *metrics]:
+        table.add_column(c.split(".")[-1], justify="right")
+    shown = points[points["metric"].isin(metrics)]
+    for point, grp in list(shown.groupby("point"))[:40]:
+        first = grp.iloc[0]
+        cells = [str(point), *[_fmt(first[p]) for p in params], str(int(first["n"]))]
+        for m in metrics:
+            r = grp[grp["metric"] == m].iloc[0]
+            ci = "" if np.isnan(r["ci_low"]) else f" [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+            cells.append(f"{r['mean']:.3f}{ci}")
+        table.add_row(*cells)
+    return table
+
+
+def _index_table(idx: pd.DataFrame, cols: list[str], title: str) -> Table:
+    table = Table(title=f"{title} indices (on per-point means)")
+    for c in ["metric", "parameter", *cols]:
+        table.add_column(c, justify="right")
+    for row in idx.itertuples(index=False):
+        d = row._asdict()
+        table.add_row(d["metric"], d["parameter"], *[_fmt(d[c]) for c in cols])
+    return table
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float | np.floating) else str(v)
+
+
+# --------------------------------------------------------------------------- plots
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _plot_points(points: pd.DataFrame, path: Path) -> list[Path]:
+    """Each metric against the first parameter; one line per level of the second (grid)."""
+    params = [
+        c
+        for c in points.columns
+        if c not in ("point", "metric", "n", "mean", "sd", "ci_low", "ci_high")
+    ]
+    if not params or points.empty:
+        return []
+    plt = _plt()
+    metrics = list(dict.fromkeys(points["metric"]))
+    cols = 3
+    rows = -(-len(metrics) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), squeeze=False)
+    x = params[0]
+    hue = params[1] if len(params) > 1 and points[params[1]].nunique() <= 8 else None
+    many = points["point"].nunique() > 30
+    for ax, m in zip(axes.flat, metrics, strict=False):
+        df = points[points["metric"] == m]
+        groups = [(None, df)] if hue is None else list(df.groupby(hue))
+        for label, g in groups:
+            g = g.sort_values(x)
+            err = (g["mean"] - g["ci_low"]).to_numpy(dtype=float)
+            kw = {"label": None if label is None else f"{hue.split('.')[-1]} = {label}"}
+            if many:
+                ax.scatter(g[x], g["mean"], s=8, alpha=0.6, **kw)
+            else:
+                ax.errorbar(
+                    g[x],
+                    g["mean"],
+                    yerr=np.nan_to_num(err),
+                    marker="o",
+                    ms=3,
+                    capsize=3,
+                    lw=1.4,
+                    **kw,
+                )
+        ax.set_title(LABELS.get(m, m), fontsize=10)
+        ax.set_xlabel(x)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.axis("off")
+    if hue is not None:
+        axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+def _plot_series(ts: pd.DataFrame, runs: pd.DataFrame, path: Path) -> list[Path]:
+    """Mean time series over replicates, one line per design point."""
+    from ..plots import plot_metrics
+
+    if ts.empty:
+        return []
+    params = _param_columns(runs)
+    ok = runs[runs["status"] == "ok"]
+    label = ok.set_index("run_id")[params].apply(
+        lambda r: ", ".join(f"{p.split('.')[-1]}={_fmt(v)}" for p, v in r.items()) or "all",
+        axis=1,
+    )
+    ts = ts.assign(point=ts["run_id"].map(label))
+    metrics = [c for c in ts.columns if c not in ("run_id", "step", "point")]
+    mean = ts.groupby(["point", "step"], sort=False)[metrics].mean().reset_index()
+    plot_metrics(mean, path, metrics[:9], by="point", title="mean over replicates")
+    return [path]
+
+
+def _plot_indices(idx: pd.DataFrame, path: Path, pairs: list[tuple[str, str | None]]) -> list[Path]:
+    plt = _plt()
+    metrics = list(dict.fromkeys(idx["metric"]))
+    cols = 3
+    rows = -(-len(metrics) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.0 * rows), squeeze=False)
+    for ax, m in zip(axes.flat, metrics, strict=False):
+        df = idx[idx["metric"] == m]
+        names = [p.split(".")[-1] for p in df["parameter"]]
+        pos = np.arange(len(df))
+        width = 0.8 / len(pairs)
+        for k, (col, conf) in enumerate(pairs):
+            err = None if conf is None else np.nan_to_num(df[conf].to_numpy(dtype=float))
+            ax.bar(pos + k * width, df[col], width, yerr=err, capsize=2, label=col)
+        ax.set_xticks(
+            pos + width * (len(pairs) - 1) / 2, names, rotation=30, ha="right", fontsize=7
+        )
+        ax.set_title(LABELS.get(m, m), fontsize=10)
+        ax.grid(alpha=0.3, axis="y")
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
