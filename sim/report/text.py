@@ -1,0 +1,251 @@
+"""Plain words for a comparison: numbers, findings sentences, caveats."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..compare import Comparison, Horizon
+from ..plots import LABELS
+
+__all__ = [
+    "caveats",
+    "finding",
+    "fmt",
+    "fmt_diff",
+    "group_highlights",
+    "headline_findings",
+    "overview",
+    "pretty",
+    "verdict",
+]
+
+#: Which direction is good news for a metric (None: neither, e.g. value for money is relative).
+GOOD_WHEN_HIGHER = {
+    "trust_local": True,
+    "trust_national": True,
+    "participation": True,
+    "turnout": True,
+    "efficacy": True,
+    "service_quality": True,
+    "value_for_money": True,
+    "participation_gap": False,
+    "trust_gini": False,
+}
+
+
+#: Short names of the measures for running prose.
+PROSE = {
+    "trust_local": "trust in the council",
+    "trust_national": "trust in national government",
+    "participation": "taking part",
+    "turnout": "turnout",
+    "efficacy": "political efficacy",
+    "service_quality": "service quality",
+    "value_for_money": "value for money",
+    "participation_gap": "the participation gap between least and most deprived",
+    "trust_gini": "inequality of trust",
+}
+
+
+def pretty(label: str) -> str:
+    """A scenario label for prose: ``cooperative_council`` -> ``cooperative council``."""
+    return label.replace("_", " ")
+
+
+def fmt(x: Any, digits: int = 3) -> str:
+    """A number for people: fixed decimals, ``-`` for missing values.
+
+    >>> fmt(0.12345), fmt(float("nan")), fmt(-0.0)
+    ('0.123', '-', '0.000')
+    """
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    value = float(x)
+    if value == 0:
+        value = 0.0  # no "-0.000"
+    return f"{value:.{digits}f}"
+
+
+def fmt_diff(x: Any, digits: int = 3) -> str:
+    """A difference with its sign: ``+0.120``, ``-0.031``, ``0.000``.
+
+    >>> fmt_diff(0.12), fmt_diff(-0.0312), fmt_diff(0.0)
+    ('+0.120', '-0.031', '0.000')
+    """
+    text = fmt(x, digits)
+    if text in ("-", fmt(0.0, digits)) or text.startswith("-"):
+        return text
+    return "+" + text
+
+
+def verdict(row: pd.Series) -> str:
+    """``higher`` / ``lower`` if the interval excludes zero, else ``no clear difference``."""
+    lo, hi, d = row["ci_low"], row["ci_high"], row["difference"]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "no interval"
+    if d == 0 and lo == 0 and hi == 0:
+        return "identical"
+    if lo > 0:
+        return "higher"
+    if hi < 0:
+        return "lower"
+    return "no clear difference"
+
+
+def finding(row: pd.Series, horizon: Horizon) -> dict[str, Any]:
+    """One headline finding: a sentence and the pieces a template may want."""
+    metric = row["metric"]
+    label = LABELS.get(metric, metric)
+    word = verdict(row)
+    good = GOOD_WHEN_HIGHER.get(metric)
+    if word in ("higher", "lower") and good is not None:
+        tone = "good" if (word == "higher") == good else "bad"
+    else:
+        tone = "neutral"
+    sentence = (
+        f"{label}: {fmt_diff(row['difference'])} (95% CI {fmt(row['ci_low'])} to "
+        f"{fmt(row['ci_high'])}) {horizon.describe()}"
+    )
+    level = (
+        f"{fmt(row['baseline_mean'])} under {pretty(row['baseline'])}, "
+        f"{fmt(row['scenario_mean'])} under {pretty(row['scenario'])}"
+    )
+    return {
+        "metric": metric,
+        "label": label,
+        "sentence": sentence,
+        "levels": level,
+        "verdict": word,
+        "tone": tone,
+        "effect": row["effect_size"],
+        "effect_kind": row["effect_size_kind"],
+        "row": row,
+    }
+
+
+def headline_findings(comp: Comparison, scenario: str, horizon: Horizon) -> list[dict[str, Any]]:
+    """Findings for every headline metric of ``scenario`` against the first, at ``horizon``."""
+    s = comp.summary
+    rows = s[(s["scenario"] == scenario) & (s["group"] == "all") & (s["horizon"] == horizon.name)]
+    return [finding(row, horizon) for _, row in rows.iterrows()]
+
+
+def overview(findings: list[dict[str, Any]], scenario: str, baseline: str) -> str:
+    """One sentence counting clear rises, falls and no-clear-differences."""
+    up = [PROSE.get(f["metric"], f["label"]) for f in findings if f["verdict"] == "higher"]
+    down = [PROSE.get(f["metric"], f["label"]) for f in findings if f["verdict"] == "lower"]
+    same = [f for f in findings if f["verdict"] in ("no clear difference", "identical")]
+    if len(same) == len(findings) and all(f["verdict"] == "identical" for f in findings):
+        return (
+            f"{pretty(scenario).capitalize()} and {pretty(baseline)} gave identical results in "
+            "every replicate: every difference is exactly zero."
+        )
+    parts = []
+    if up:
+        parts.append("clearly higher " + _join(up))
+    if down:
+        parts.append("clearly lower " + _join(down))
+    text = f"Compared with {pretty(baseline)}, {pretty(scenario)} led to " + (
+        "; ".join(parts) if parts else "no clear difference on any headline measure"
+    )
+    if parts and same:
+        text += f"; on the other {len(same)} headline measure{'s' if len(same) != 1 else ''} the "
+        text += "interval includes zero"
+    return text + "."
+
+
+def group_highlights(comp: Comparison, scenario: str, horizon: Horizon) -> list[str]:
+    """Per group variable, the groups with a clear rise and those with a clear fall."""
+    from .figures import GROUP_LABELS
+
+    s = comp.summary
+    rows = s[(s["scenario"] == scenario) & (s["horizon"] == horizon.name) & (s["group"] != "all")]
+    out = []
+    for metric, df in rows.groupby("metric", sort=False):
+        up, down = [], []
+        for _, r in df.iterrows():
+            word = verdict(r)
+            item = (
+                f"{GROUP_LABELS.get(r['group'], r['group']).lower()} ({fmt_diff(r['difference'])})"
+            )
+            if word == "higher":
+                up.append(item)
+            elif word == "lower":
+                down.append(item)
+        if not up and not down:
+            continue
+        parts = []
+        if up:
+            parts.append("up for " + _join(up))
+        if down:
+            parts.append("down for " + _join(down))
+        name = PROSE.get(metric, metric)
+        out.append(f"{name[0].upper()}{name[1:]}: " + "; ".join(parts) + ".")
+    return out
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def caveats(comp: Comparison) -> list[str]:
+    """What a reader must keep in mind, specific to this comparison where possible."""
+    out = [
+        "This is a model, not a forecast. The numbers say what follows from the model's "
+        "assumptions about how trust, participation and services respond to the way a council "
+        "governs; they are not predictions for a real place.",
+        "What the model leaves out: real geography and local history, the media, party "
+        "organisation and candidates, migration and demographic change, and money beyond a "
+        "single council budget share. People are drawn from simple distributions, not from a "
+        "census of a real area.",
+        "The intervals show the spread across replicates (simulation noise) only. They say "
+        "nothing about uncertainty in the model's own coefficients: check how much the "
+        "conclusions depend on them with a sensitivity analysis (govsim sweep with a Sobol or "
+        "Morris design, then govsim analyze; see docs/ODD.md for every coefficient and its "
+        "source).",
+    ]
+    n = comp.replicates
+    if n < 10:
+        out.append(
+            f"Only {n} replicates per scenario: the intervals are rough (with so few runs the "
+            "bootstrap interval can be little wider than the range of the runs). Use "
+            "--replicates 20 or more, or --precision, before quoting them."
+        )
+    for ok, reason in comp.paired.values():
+        if not ok:
+            out.append(f"Unpaired comparison: {reason}")
+    ad = comp.adaptive
+    if ad.get("precision") is not None:
+        if ad.get("met"):
+            out.append(
+                f"Replicates were added until every headline interval was narrower than "
+                f"{ad['precision']:g}: reached with {n} replicates (widest "
+                f"{fmt(ad['widest_interval'], 4)})."
+            )
+        else:
+            out.append(
+                f"Replicates were added towards a precision of {ad['precision']:g}, but the cap "
+                f"of {ad['cap']} replicates was hit first: the widest headline interval is still "
+                f"{fmt(ad['widest_interval'], 4)}. Raise --max-replicates or accept wider "
+                "intervals."
+            )
+    if comp.failed:
+        out.append(
+            f"{len(comp.failed)} run(s) failed and are left out (see runs.parquet, column "
+            f"'error'): {', '.join(comp.failed[:5])}{' ...' if len(comp.failed) > 5 else ''}."
+        )
+    steps = comp.setup.steps
+    interval = comp.setup.scenarios[comp.setup.labels[0]].processes.elections
+    first = interval.first or interval.interval
+    if steps < first:
+        out.append(
+            f"No election falls within the {steps} months simulated (the first is at month "
+            f"{first}), so turnout shows the turnout expected at the start and cannot differ."
+        )
+    out += comp.setup.notes
+    return out
