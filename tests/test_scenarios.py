@@ -1,0 +1,146 @@
+"""Every shipped scenario validates and runs, and each one's stated claim holds.
+
+The claims are the ones written in each scenario's description and comment block. Comparisons
+use common random numbers (the same seeds for both scenarios), small populations and a few
+replicates, so the whole file runs in a few seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.metrics import BOUNDED, HEADLINE
+from sim.runner import run_scenario
+from sim.scenario import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SHIPPED = sorted(SCENARIOS.glob("*.toml"))
+REQUIRED = {
+    "centralised_baseline",
+    "cooperative_council",
+    "tokenism",
+    "financial_crash_2007",
+    "austerity",
+    "croydon_community_land_trust",
+    "edinburgh_tenant_voice",
+    "stevenage_community_budgeting",
+    "lambeth_youth_trust",
+    "election_2017",
+}
+SEEDS = (1, 2)
+SIZE = 1000
+
+
+@functools.cache
+def series(name: str, seed: int, steps: int = 120, size: int = SIZE) -> pd.DataFrame:
+    """Time series of one shipped scenario (cached: several tests share runs)."""
+    sc = load_scenario(SCENARIOS / f"{name}.toml", overrides={"population.size": size})
+    return run_scenario(sc, seed, steps).timeseries
+
+
+def late_mean(name: str, metric: str, last: int = 24) -> float:
+    """Mean over the seeds of a metric's mean over the last ``last`` steps."""
+    return float(np.mean([series(name, s)[metric].iloc[-last:].mean() for s in SEEDS]))
+
+
+# --------------------------------------------------------------------------- every scenario
+def test_required_scenarios_are_shipped():
+    assert REQUIRED <= {p.stem for p in SHIPPED}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_scenario_is_documented(path: Path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("#"), "a scenario file opens with a comment block giving its reasoning"
+    assert "Reasoning" in text.split("\nname")[0] or "reasoning" in text.split("\nname")[0]
+    raw = tomllib.loads(text)
+    assert raw["name"] == path.stem
+    assert len(raw["description"].split()) >= 10
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_scenario_validates_and_runs_in_bounds(path: Path):
+    sc = load_scenario(path, overrides={"population.size": 300})
+    ts = run_scenario(sc, 3, 8).timeseries
+    assert len(ts) == 9
+    for metric in HEADLINE:
+        assert not ts[metric].isna().any(), metric
+    for metric in BOUNDED:
+        assert ts[metric].between(0, 1).all(), metric
+    assert ts["participation_gap"].between(-1, 1).all()
+    assert (ts["value_for_money"] >= 0).all()
+
+
+# --------------------------------------------------------------------------- claims
+def test_tokenism_ends_below_cooperative_council_and_baseline():
+    token = late_mean("tokenism", "trust_local")
+    assert token < late_mean("cooperative_council", "trust_local") - 0.1
+    assert token < late_mean("centralised_baseline", "trust_local")
+    # participation dies away as ignored participants lose efficacy
+    assert late_mean("tokenism", "participation") < late_mean(
+        "cooperative_council", "participation"
+    )
+
+
+def test_crash_lowers_national_trust_which_recovers_more_slowly_than_it_fell():
+    for seed in SEEDS:
+        trust = series("financial_crash_2007", seed)["trust_national"].to_numpy()
+        before = trust[19]
+        trough_step = 20 + int(np.argmin(trust[20:]))
+        trough = trust[trough_step]
+        assert trough < before - 0.1
+        fall_rate = (before - trough) / (trough_step - 19)
+        recovery_rate = (trust[-1] - trough) / (len(trust) - 1 - trough_step)
+        assert 0 < recovery_rate < fall_rate / 2
+        assert trust[-1] < before
+
+
+def test_austerity_cuts_services_and_council_trust():
+    for seed in SEEDS:
+        cut, base = series("austerity", seed), series("centralised_baseline", seed)
+        assert cut["service_quality"].iloc[-1] < base["service_quality"].iloc[-1] - 0.1
+        assert cut["trust_local"].iloc[-1] < base["trust_local"].iloc[-1] - 0.1
+        assert cut["trust_national"].iloc[-1] < base["trust_national"].iloc[-1]
+
+
+PROGRAMME_TARGETS = {
+    "croydon_community_land_trust": ("service_quality_q5", "efficacy_q5"),
+    "edinburgh_tenant_voice": ("participation_tenants", "trust_local_tenants"),
+    "stevenage_community_budgeting": ("participation", "trust_local"),
+    "lambeth_youth_trust": ("participation_youth", "efficacy_youth"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMME_TARGETS))
+def test_programme_raises_its_own_groups_outcome(name: str):
+    for metric in PROGRAMME_TARGETS[name]:
+        with_it = late_mean(name, metric)
+        without = late_mean("cooperative_council", metric)
+        assert with_it > without, f"{name}: {metric} {with_it:.3f} <= {without:.3f}"
+
+
+def test_programmes_start_at_step_12():
+    """Before the programme starts the run is the cooperative council's, draw for draw."""
+    for name in PROGRAMME_TARGETS:
+        a, b = series(name, 1), series("cooperative_council", 1)
+        pd.testing.assert_frame_equal(a.iloc[:12], b.iloc[:12])
+        assert not a.iloc[12:].equals(b.iloc[12:])
+
+
+def test_election_2017_turnout_near_2017_but_no_two_party_squeeze():
+    for seed in SEEDS:
+        ts = series("election_2017", seed, steps=60, size=2000)
+        assert ts["election"].iloc[[25, 55]].tolist() == [1.0, 1.0]
+        assert ts["election"].iloc[1:25].sum() == 0
+        at = ts.iloc[25]
+        assert math.isclose(at["turnout"], 0.688, abs_tol=0.04)  # 2017: 68.8%
+        two_party = at["vote_share_Conservative"] + at["vote_share_Labour"]
+        assert math.isclose(two_party, 0.672, abs_tol=0.05)  # stays near 2015's 67.2%, not 82.3%
+        assert ts["trust_national"].iloc[25] > ts["trust_national"].iloc[24]  # election bounce
