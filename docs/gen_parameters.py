@@ -332,7 +332,8 @@ def main(argv: list[str]) -> int:
     if check and stale:
         print(f"out of date: {', '.join(stale)}; run .venv/bin/python docs/gen_parameters.py")
         return 1
-    print(("up to date: " if check or not stale else "wrote: ") + ", ".join(stale or targets))
+    names = stale or [path.name for path in targets]
+    print(("up to date: " if check or not stale else "wrote: ") + ", ".join(names))
     return 0
 
 

@@ -144,3 +144,11 @@ def test_election_2017_turnout_near_2017_but_no_two_party_squeeze():
         two_party = at["vote_share_Conservative"] + at["vote_share_Labour"]
         assert math.isclose(two_party, 0.672, abs_tol=0.05)  # stays near 2015's 67.2%, not 82.3%
         assert ts["trust_national"].iloc[25] > ts["trust_national"].iloc[24]  # election bounce
+
+
+def test_parameter_docs_match_schema():
+    """docs/parameters.md and the tables in docs/ODD.md are generated from the schema."""
+    import runpy
+
+    gen = runpy.run_path(str(SCENARIOS.parent / "docs" / "gen_parameters.py"))
+    assert gen["main"](["--check"]) == 0, "run .venv/bin/python docs/gen_parameters.py"
