@@ -10,6 +10,7 @@ keeps::
     steps = 120              # default: the scenario's
     seed = 11
     samples = 64             # lhs: points; sobol: base sample N; morris: trajectories
+    common_seeds = false     # true: every point uses replicate r's seed (common random numbers)
     [parameters]             # grid: a list of levels; lhs/sobol/morris: {min, max}
     "council.cooperation" = [0.0, 0.5, 1.0]
     [overrides]              # fixed for every run
@@ -78,6 +79,12 @@ class ExperimentSection(_Strict):
     )
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels per parameter.")
     second_order: bool = Field(False, description="sobol: also second-order indices.")
+    common_seeds: bool = Field(
+        False,
+        description="Every design point uses the same seeds (replicate r: derive_seed(seed, 0, "
+        "r)): common random numbers, so differences between points come from the parameters "
+        "alone (useful for sensitivity analysis).",
+    )
     name: str | None = None
     description: str = ""
 
@@ -135,15 +142,19 @@ class Experiment:
         return f"p{point:0{pw}d}-r{replicate:0{rw}d}"
 
     def tasks(self) -> list[RunTask]:
-        """One task per (design point, replicate), seeded by ``derive_seed(seed, point, rep)``."""
+        """One task per (design point, replicate), seeded by ``derive_seed(seed, point, rep)``.
+
+        With ``common_seeds = true`` the point key is 0 for every point.
+        """
         sc = self.scenario.model_dump(mode="json")
         seed = self.spec.experiment.seed
+        common = self.spec.experiment.common_seeds
         return [
             RunTask(
                 run_id=self.run_id(i, r),
                 scenario=sc,
                 parameters=dict(point),
-                seed=derive_seed(seed, i, r),
+                seed=derive_seed(seed, 0 if common else i, r),
                 steps=self.steps,
                 keep=self.keep,
                 point=i,
@@ -162,6 +173,7 @@ def load_experiment(path: str | Path) -> Experiment:
     text = path.read_text(encoding="utf-8")
     raw["parameters"] = _flatten(raw.get("parameters", {}), path, "parameters")
     raw["overrides"] = _flatten(raw.get("overrides", {}), path, "overrides")
+    _resolve_paths(raw, path.parent)
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as exc:
@@ -220,9 +232,41 @@ def _flatten(table: Any, path: Path, section: str, prefix: str = "") -> dict[str
     return out
 
 
+def _resolve_paths(raw: dict, base: Path) -> None:
+    """Make ``network.path`` values relative to the experiment file absolute."""
+
+    def fix(v: Any) -> Any:
+        return str((base / v).resolve()) if isinstance(v, str) and not Path(v).is_absolute() else v
+
+    for section in ("parameters", "overrides"):
+        table = raw[section]
+        if "network.path" in table:
+            v = table["network.path"]
+            table["network.path"] = [fix(x) for x in v] if isinstance(v, list) else fix(v)
+
+
 def _where(path: Path, loc: tuple) -> str:
-    line = _find_line(path, loc)
+    line = _key_line(path, loc) or _find_line(path, loc)
     return f"{path}:{line}" if line else str(path)
+
+
+def _key_line(path: Path, loc: tuple) -> int | None:
+    """Line of a dotted key (quoted or not) inside ``[section]``: ``loc = (section, key)``."""
+    if len(loc) != 2 or not isinstance(loc[1], str) or "." not in loc[1]:
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    section, key = loc
+    inside = False
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if text.startswith("["):
+            inside = text.strip("[] ") == section
+        elif inside and text.split("=", 1)[0].strip().strip('"') == key:
+            return n
+    return None
 
 
 def _format(exc: ValidationError, path: Path) -> str:
@@ -430,6 +474,7 @@ def _fingerprint(exp: Experiment) -> str:
         "design": ex.design,
         "replicates": ex.replicates,
         "seed": ex.seed,
+        "common_seeds": ex.common_seeds,
         "steps": exp.steps,
         "points": exp.points,
         "keep": [

@@ -241,7 +241,7 @@ class RunStore:
         tmp.replace(target)
 
 
-_FIRST = ("run_id", "scenario", "point", "replicate", "seed", "status", "error", "seconds")
+_FIRST = ("run_id", "scenario", "point", "replicate", "seed", "status", "error")
 
 
 def _column_order(columns: pd.Index) -> list[str]:

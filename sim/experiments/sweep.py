@@ -82,6 +82,7 @@ def _experiment_record(
             "samples": ex.samples,
             "levels": ex.levels,
             "second_order": ex.second_order,
+            "common_seeds": ex.common_seeds,
             "parameters": {k: list(v) for k, v in exp.parameters.items()},
             "integer_parameters": [k for k, v in exp.integer.items() if v],
             "overrides": exp.spec.overrides,

@@ -77,14 +77,16 @@ class FailedRun:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def runs_row(self) -> dict[str, Any]:
-        """One row of ``runs.parquet`` with ``status = "failed"`` and the error text."""
+        """One row of ``runs.parquet`` with ``status = "failed"`` and the error text.
+
+        Like :meth:`sim.runner.RunResult.runs_row`, no wall time (rows are reproducible).
+        """
         row: dict[str, Any] = {
             "run_id": self.run_id,
             "scenario": self.scenario_name,
             "seed": self.seed,
             "status": "failed",
             "error": self.error,
-            "seconds": self.seconds,
         }
         row.update({f"param.{k}": v for k, v in self.parameters.items()})
         row.update(self.extra)

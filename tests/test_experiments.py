@@ -1,0 +1,177 @@
+"""Experiment files, designs, seeds and executors (issue 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.experiments import make_executor
+from sim.experiments.spec import ExperimentError, load_experiment
+from sim.experiments.sweep import run_sweep
+from sim.rng import derive_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "centralised_baseline.toml"
+
+
+def write(tmp: Path, body: str, name: str = "exp.toml") -> Path:
+    path = tmp / name
+    path.write_text(f'[experiment]\nscenario = "{BASE}"\n{body}', encoding="utf-8")
+    return path
+
+
+GRID = """design = "grid"
+replicates = 2
+steps = 6
+seed = 11
+[parameters]
+"council.cooperation" = [0.0, 0.8]
+council.responsiveness = [0.1, 0.9]
+[overrides]
+"population.size" = 120
+[keep]
+window = 3
+"""
+
+
+def test_grid_points_seeds_and_ids(tmp_path):
+    exp = load_experiment(write(tmp_path, GRID))
+    assert len(exp.points) == 4  # unquoted dotted keys nest in TOML and are flattened back
+    assert exp.points[1] == {"council.cooperation": 0.0, "council.responsiveness": 0.9}
+    tasks = exp.tasks()
+    assert [t.run_id for t in tasks][:3] == ["p00000-r000", "p00000-r001", "p00001-r000"]
+    assert tasks[3].seed == derive_seed(11, 1, 1)
+    assert len({t.seed for t in tasks}) == len(tasks)
+    assert exp.scenario.population.size == 120
+    assert exp.keep.window == 3
+
+
+def test_sampled_designs_have_salib_sizes(tmp_path):
+    body = """design = "{d}"
+samples = 4
+[parameters]
+"council.cooperation" = {{ min = 0.0, max = 1.0 }}
+"council.responsiveness" = {{ min = 0.0, max = 1.0 }}
+"population.size" = {{ min = 50, max = 150 }}
+"""
+    sizes = {"lhs": 4, "sobol": 4 * (3 + 2), "morris": 4 * (3 + 1)}
+    for design, n in sizes.items():
+        exp = load_experiment(write(tmp_path, body.format(d=design), f"{design}.toml"))
+        assert len(exp.points) == n, design
+        assert all(isinstance(p["population.size"], int) for p in exp.points)
+        assert all(0.0 <= p["council.cooperation"] <= 1.0 for p in exp.points)
+        assert exp.problem["names"][0] == "council.cooperation"
+
+
+def test_fingerprint_changes_with_the_experiment(tmp_path):
+    a = load_experiment(write(tmp_path, GRID, "a.toml"))
+    b = load_experiment(write(tmp_path, GRID.replace("seed = 11", "seed = 12"), "b.toml"))
+    c = load_experiment(write(tmp_path, GRID, "c.toml"))
+    assert a.fingerprint == c.fingerprint != b.fingerprint
+
+
+BAD = {
+    "unknown parameter": (
+        '[parameters]\n"council.cooperaton" = [0.0, 1.0]\n',
+        ["exp.toml:4", "council.cooperaton", "Did you mean council.cooperation"],
+    ),
+    "min > max": (
+        'design = "lhs"\nsamples = 4\n[parameters]\n'
+        '"council.cooperation" = { min = 0.8, max = 0.2 }\n',
+        ["exp.toml:6", "min (0.8) must be less than max (0.2)"],
+    ),
+    "design without ranges": (
+        'design = "sobol"\nsamples = 8\n',
+        ["exp.toml:3", "design = 'sobol' needs at least one parameter", "{ min, max }"],
+    ),
+    "range in a grid": (
+        '[parameters]\n"council.cooperation" = { min = 0.0, max = 1.0 }\n',
+        ["is a range", "design = 'grid' needs a list of levels"],
+    ),
+    "unknown design": (
+        'design = "factorial"\n',
+        ["exp.toml:3", "design = 'factorial'", "'grid', 'lhs', 'sobol' or 'morris'"],
+    ),
+    "level out of range": (
+        '[parameters]\n"council.cooperation" = [0.0, 1.5]\n',
+        ["[parameters] council.cooperation = 1.5", "from 0.0 to 1.0"],
+    ),
+    "misspelt key": (
+        "replicate = 3\n",
+        ["exp.toml:3", "unknown key 'replicate' in [experiment]", "Did you mean 'replicates'"],
+    ),
+    "unknown override": (
+        '[overrides]\n"population.sise" = 3\n',
+        ["[overrides]", "population.sise", "Did you mean population.size"],
+    ),
+    "unknown metric": (
+        '[keep]\nmetrics = ["trust_locl"]\n',
+        ["[keep] metrics", "'trust_locl'", "Did you mean 'trust_local'"],
+    ),
+    "samples missing": (
+        'design = "lhs"\n[parameters]\n"council.cooperation" = { min = 0.0, max = 1.0 }\n',
+        ["needs [experiment] samples"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_experiment_files_say_file_and_field(tmp_path, case):
+    body, expected = BAD[case]
+    path = write(tmp_path, body)
+    with pytest.raises(ExperimentError) as info:
+        load_experiment(path)
+    msg = str(info.value)
+    assert "\n" not in msg.strip()
+    assert str(path) in msg
+    for part in expected:
+        assert part in msg, (case, msg)
+
+
+def test_missing_scenario_and_toml_syntax(tmp_path):
+    path = tmp_path / "exp.toml"
+    path.write_text('[experiment]\nscenario = "../nope/none.toml"\n', encoding="utf-8")
+    with pytest.raises(ExperimentError, match=r"exp.toml:2: \[experiment\] scenario"):
+        load_experiment(path)
+    path.write_text('[experiment]\nscenario = "x.toml\n', encoding="utf-8")
+    with pytest.raises(Exception, match=r"exp.toml:2: TOML syntax error"):
+        load_experiment(path)
+
+
+def test_cli_reports_bad_file_without_traceback(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = write(tmp_path, '[parameters]\n"council.cooperaton" = [0.0]\n')
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "Did you mean council.cooperation" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_serial_processes_and_dask_give_identical_runs(tmp_path):
+    exp = load_experiment(write(tmp_path, GRID))
+    tables = {}
+    for kind in ("serial", "processes", "dask"):
+        summary, runs = run_sweep(exp, tmp_path / kind, executor=kind, workers=2)
+        assert summary.done == 8 and summary.failed == 0
+        tables[kind] = runs.drop(columns=["seconds"], errors="ignore").sort_values("run_id")
+        series = pd.read_parquet(tmp_path / kind / "timeseries.parquet")
+        assert len(series) == 8 * 7 and series["run_id"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(tables["serial"], tables["processes"])
+    pd.testing.assert_frame_equal(tables["serial"], tables["dask"])
+    assert {"trust_local", "trust_local_mean", "param.council.cooperation"} <= set(
+        tables["serial"].columns
+    )
+
+
+def test_make_executor_rejects_bad_options():
+    with pytest.raises(ValueError, match="executor must be one of"):
+        with make_executor("threads"):
+            pass
+    with pytest.raises(ValueError, match="--scheduler needs --executor dask"):
+        with make_executor("processes", scheduler="tcp://127.0.0.1:1"):
+            pass
