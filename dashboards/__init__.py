@@ -1,0 +1,1 @@
+"""The teachers' dashboard (Solara): ``solara run dashboards/app.py`` or ``govsim dashboard``."""

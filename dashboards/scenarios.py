@@ -1,0 +1,109 @@
+"""The scenarios page: every scenario file in a folder, its description and key parameters."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from pathlib import Path
+
+import solara
+
+from dashboards.session import use_session
+from sim.scenario import ScenarioError, load_scenario
+from sim.schema import Scenario
+from sim.viz import scenario_dir
+
+
+def key_parameters(sc: Scenario) -> list[tuple[str, str]]:
+    """The parameters a class asks about first, in words."""
+    councils = sc.resolved_councils()
+    coop = sorted({c["cooperation"] for c in councils})
+    resp = sorted({c["responsiveness"] for c in councils})
+    programmes = sorted({p for c in councils for p in c["programmes"]})
+    rows = [
+        ("Residents", f"{sc.population.size:,}"),
+        ("Councils", str(len(councils))),
+        ("Cooperation", ", ".join(f"{x:.0%}" for x in coop)),
+        ("Responsiveness", ", ".join(f"{x:.0%}" for x in resp)),
+        ("Network", f"{sc.network.kind.replace('_', ' ')}, {sc.network.mean_degree:g} ties each"),
+        ("Centralisation", f"{sc.government.centralisation:.0%}"),
+        ("Austerity", f"{sc.government.austerity:.0%}"),
+        ("Programmes at start", ", ".join(p.replace("_", " ") for p in programmes) or "none"),
+        ("Scheduled events", str(len(sc.events)) if sc.events else "none"),
+        ("Months", str(sc.steps)),
+    ]
+    return rows
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(
+        f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>" for k, v in rows
+    )
+    return f'<table class="params">{body}</table>'
+
+
+@solara.component
+def ScenariosPage():
+    session = use_session()
+    draft = session.draft.value
+    router = solara.use_router()
+    folder, set_folder = solara.use_state(draft.folder or str(scenario_dir()))
+    root = Path(folder).expanduser()
+
+    def load_into(side: int, name: str):
+        field = "scenario_a" if side == 0 else "scenario_b"
+        blank = list(draft.cooperation), list(draft.responsiveness)
+        blank[0][side] = blank[1][side] = None
+        settings = replace(
+            draft,
+            folder="" if root.resolve() == scenario_dir() else str(root),
+            **{field: name},
+            cooperation=tuple(blank[0]),
+            responsiveness=tuple(blank[1]),
+        )
+        session.rebuild(settings)
+        router.push("/")
+
+    with solara.Column(style="padding: 8px 18px; gap: 8px"):
+        solara.HTML(tag="h1", unsafe_innerHTML="Scenarios")
+        solara.Text(
+            "Each file describes a world: its councils, residents and what happens. "
+            "Load one on the left or right of the classroom page.",
+        )
+        solara.InputText("Folder with scenario files (.toml)", value=folder, on_value=set_folder)
+        if not root.is_dir():
+            solara.Error(f"{root}: no such folder.", classes=["folder-error"])
+            return
+        files = sorted(root.glob("*.toml"))
+        if not files:
+            solara.Warning(f"{root}: no .toml scenario files here.")
+        for path in files:
+            ScenarioCard(path, load_into)
+
+
+@solara.component
+def ScenarioCard(path: Path, load_into):
+    def load():
+        try:
+            return load_scenario(path), None
+        except ScenarioError as exc:
+            return None, str(exc)
+        except Exception as exc:  # anything else a broken file causes: shown, never fatal
+            return None, f"{path}: {exc}"
+
+    sc, error = solara.use_memo(load, [str(path), path.stat().st_mtime])
+    title = path.name if sc is None else f"{sc.name.replace('_', ' ')}  ({path.name})"
+    with solara.Card(title, classes=["scenario-card"], margin=0):
+        if error:
+            solara.Error(error, classes=["scenario-error"])
+            return
+        solara.Text(" ".join(sc.description.split()) or "(no description)")
+        with solara.Row(style="align-items: flex-start; gap: 24px; flex-wrap: wrap"):
+            solara.HTML(tag="div", unsafe_innerHTML=_table(key_parameters(sc)))
+            with solara.Column(style="gap: 8px"):
+                solara.Button(
+                    "Show on the left", on_click=lambda: load_into(0, path.name), outlined=True
+                )
+                solara.Button(
+                    "Show on the right", on_click=lambda: load_into(1, path.name), outlined=True
+                )
