@@ -42,6 +42,7 @@ def _array_property(name: str) -> property:
 
     def set_(self: Citizen, value) -> None:
         getattr(self.model.population, name)[self.index] = value
+        self.model.world.invalidate()  # derived caches (group indices...) may be stale
 
     return property(get, set_, doc=f"Citizen's ``{name}`` (row of the population array).")
 

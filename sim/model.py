@@ -66,7 +66,7 @@ class GovernanceModel(mesa.Model):
     >>> model = GovernanceModel(rng=42, **{"population.size": 200})
     >>> model.run(steps=3)
     >>> df = model.datacollector.get_model_vars_dataframe()
-    >>> len(df), 0 <= df["trust_local"].iloc[-1] <= 1
+    >>> len(df), bool(0 <= df["trust_local"].iloc[-1] <= 1)
     (4, True)
     """
 
@@ -195,9 +195,16 @@ class GovernanceModel(mesa.Model):
         self.observation = metrics.observe(w, election_held=election_held)
         pop = w.population
         k = w.councils.count
-        count = np.maximum(np.bincount(pop.council, minlength=k), 1)
+        council, count = w.cached(
+            "model.council_size",
+            (pop.council, k),
+            lambda: (
+                pop.council.astype(np.intp),
+                np.maximum(np.bincount(pop.council, minlength=k), 1),
+            ),
+        )
         self.council_summary = {
-            name: np.bincount(pop.council, weights=getattr(pop, name), minlength=k) / count
+            name: np.bincount(council, weights=getattr(pop, name), minlength=k) / count
             for name in ("trust_local", "participating", "service_quality")
         }
         self.council_summary["participation"] = self.council_summary.pop("participating")

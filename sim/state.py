@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,9 +31,13 @@ class SocialGraph:
 
     def _rebuild(self) -> None:
         self.matrix: sp.csr_matrix = adjacency(self.u, self.v, self.n)
-        self.degree = np.diff(self.matrix.indptr).astype(np.float64)
+        counts = np.diff(self.matrix.indptr)
+        self.degree = counts.astype(np.float64)
         inv = np.divide(1.0, self.degree, out=np.zeros(self.n), where=self.degree > 0)
+        # kept as the product D^{-1} A: its (unsorted) column order fixes the rounding of DeGroot
         self.row_normalised: sp.csr_matrix = sp.diags(inv, format="csr") @ self.matrix
+        self.isolated = counts == 0
+        self._share_table: tuple[np.ndarray, np.ndarray] | None = None
 
     def replace_edges(self, u: np.ndarray, v: np.ndarray, formed: np.ndarray) -> None:
         """Swap in a new edge set (already canonical: u < v, unique) and rebuild matrices."""
@@ -47,6 +53,51 @@ class SocialGraph:
     def neighbour_mean(self, x: np.ndarray) -> np.ndarray:
         r"""Mean of ``x`` over each citizen's neighbours, :math:`(D^{-1} A x)_i` (0 if isolated)."""
         return self.row_normalised @ x
+
+    def neighbour_count(self, mask: np.ndarray) -> np.ndarray:
+        r"""Count each citizen's neighbours for whom ``mask`` is true (int64).
+
+        Gathers the neighbour lists of the marked citizens when they hold few of the ties
+        (``A`` is symmetric, so row ``j`` lists the neighbours of ``j``); otherwise one
+        product :math:`A\,m`.  Both give the same integers.
+        """
+        a = self.matrix
+        marked = np.flatnonzero(mask)
+        if len(marked) == 0:
+            return np.zeros(self.n, dtype=np.int64)
+        lengths = np.diff(a.indptr)[marked] if len(marked) < self.n // 8 else None
+        if lengths is not None and int(lengths.sum()) < a.nnz // 4:
+            return np.bincount(a[marked].indices, minlength=self.n)
+        return (a @ mask.astype(np.float64)).astype(np.int64)
+
+    def neighbour_share(self, mask: np.ndarray) -> np.ndarray:
+        r"""Share of each citizen's neighbours in ``mask``: :math:`(D^{-1} A\,m)_i`, 0 if isolated.
+
+        Bit for bit what :meth:`neighbour_mean` returns for ``mask.astype(float)``: the sparse
+        product adds :math:`1/k_i` once per marked neighbour, in order, so the result is the
+        ``c``-th partial sum of :math:`1/k_i`, read from a table of ``cumsum`` per degree
+        (cumulative sums are sequential), at the cost of counting marked neighbours.
+
+        >>> g = SocialGraph(np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]), 5)
+        >>> m = np.array([False, True, True, False, False])
+        >>> bool(np.array_equal(g.neighbour_share(m), g.neighbour_mean(m.astype(float))))
+        True
+        """
+        if self._share_table is None:
+            counts = np.diff(self.matrix.indptr)
+            degrees = np.unique(counts)
+            offset = np.zeros(int(degrees.max()) + 1, dtype=np.int64)
+            sizes = degrees + 1
+            offset[degrees] = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            table = np.concatenate(
+                [
+                    np.concatenate([[0.0], np.cumsum(np.full(d, 1.0 / d))]) if d else [0.0]
+                    for d in degrees.tolist()
+                ]
+            )
+            self._share_table = (offset[counts], table)
+        start, table = self._share_table
+        return table[start + self.neighbour_count(mask)]
 
 
 @dataclass
@@ -69,7 +120,40 @@ class World:
     ties_formed: int = 0
     ties_decayed: int = 0
     voice_share: np.ndarray | None = None  # (councils, 5) co-produced budget by quintile
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.budget_multiplier is None:
             self.budget_multiplier = np.ones(self.councils.count)
+
+    def cached(self, name: str, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()``, remembered under ``name`` for as long as ``key`` still holds.
+
+        Used for what the processes derive from state that rarely changes (group indices,
+        council sizes, need per group).  Large arrays in ``key`` are compared by identity (the
+        processes replace arrays, they do not write into them), small arrays by value, other
+        items by equality.  Code that writes into population arrays in place (the citizen
+        handles do) must call :meth:`invalidate`.
+        """
+        hit = self.cache.get(name)
+        if hit is not None and len(hit[0]) == len(key):
+            if all(_same(a, b) for a, b in zip(hit[0], key, strict=True)):
+                return hit[1]
+        value = build()
+        small = tuple(k.copy() if isinstance(k, np.ndarray) and k.size <= 4096 else k for k in key)
+        self.cache[name] = (small, value)
+        return value
+
+    def invalidate(self) -> None:
+        """Forget every cached derivation (after writing into state arrays in place)."""
+        self.cache.clear()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if a is b:
+            return True
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and b.size <= 4096:
+            return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+        return False
+    return a == b
