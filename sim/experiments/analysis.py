@@ -183,7 +183,9 @@ def analyze_results(
         raise AnalysisError(f"{results}: holds a {man.get('kind')!r} result, not a sweep.")
     exp = man.get("experiment", {})
     runs = pd.read_parquet(runs_path)
-    known = [m for m in exp.get("keep", {}).get("metrics", HEADLINE) if m in runs.columns]
+    kept = [m for m in exp.get("keep", {}).get("metrics", HEADLINE) if m in runs.columns]
+    # window means first (steadier than one month's value), then final values
+    known = [f"{m}_mean" for m in kept if f"{m}_mean" in runs.columns] + kept
     if metrics:
         bad = [m for m in metrics if m not in runs.columns]
         if bad:

@@ -120,12 +120,19 @@ def execute(task: RunTask) -> RunResult | FailedRun:
         return FailedRun(
             run_id=task.run_id,
             seed=task.seed,
-            parameters=dict(task.parameters),
+            parameters={k: _scalar(v) for k, v in task.parameters.items()},
             error=text,
             seconds=time.perf_counter() - start,
             scenario_name=name,
             extra=extra,
         )
+
+
+def _scalar(value: Any) -> Any:
+    """A parameter value as one table cell: a list level becomes ``a+b`` (``none`` if empty)."""
+    if isinstance(value, list | tuple):
+        return "+".join(str(v) for v in value) or "none"
+    return value
 
 
 def _trim(result: RunResult, keep: Keep, extra: dict[str, Any]) -> RunResult:
@@ -144,6 +151,7 @@ def _trim(result: RunResult, keep: Keep, extra: dict[str, Any]) -> RunResult:
     else:
         kept = pd.DataFrame({"step": pd.Series([], dtype="int64")})
     result.final = final
+    result.parameters = {k: _scalar(v) for k, v in result.parameters.items()}
     result.timeseries = kept
     result.extra = {**result.extra, **extra}
     return result
