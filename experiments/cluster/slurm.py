@@ -23,6 +23,7 @@ from sim.experiments.sweep import run_sweep
 
 
 def main() -> None:
+    """Start the SLURM cluster, run the sweep on it, close it."""
     ap = argparse.ArgumentParser()
     ap.add_argument("experiment", type=Path)
     ap.add_argument("--out", type=Path, required=True)
