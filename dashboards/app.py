@@ -18,13 +18,16 @@ if str(_ROOT) not in sys.path:  # `solara run dashboards/app.py` from anywhere
     sys.path.insert(0, str(_ROOT))
 
 import solara  # noqa: E402
-import solara.lab  # noqa: E402
+import solara.server.settings  # noqa: E402
 
 from dashboards.classroom import Classroom  # noqa: E402
 from dashboards.results import ResultsPage  # noqa: E402
 from dashboards.scenarios import ScenariosPage  # noqa: E402
 from dashboards.session import SessionContext, use_new_session  # noqa: E402
 from dashboards.style import CSS  # noqa: E402
+
+# Offline by design: no usage statistics leave this computer.
+solara.server.settings.telemetry.mixpanel_enable = False
 
 TITLE = "govsim: what happens when a council shares power?"
 
