@@ -59,8 +59,8 @@ def Classroom():
     session.tick.value  # noqa: B018 (subscribe: redraw after every step)
     use_play_loop(session)
     with solara.Column(style="padding: 8px 18px; gap: 6px"):
-        Controls(session)
-        EventButtons(session)
+        Controls(session, session.tick.value)
+        EventButtons(session, session.tick.value)
         for msg in pair.errors:
             solara.Error(msg, classes=["notice", "model-error"])
         for msg in pair.notes:
@@ -71,7 +71,7 @@ def Classroom():
                 classes=["notice", "pending"],
                 dense=True,
             )
-        Settings(session)
+        Settings(session, session.tick.value)
         if pair.ready:
             with solara.Columns([1, 1], gutters_dense=True):
                 for side in (0, 1):
@@ -79,7 +79,7 @@ def Classroom():
 
 
 @solara.component
-def Controls(session: Session):
+def Controls(session: Session, tick: int):
     pair = session.pair
     playing = session.playing.value
 
@@ -128,7 +128,7 @@ def Controls(session: Session):
 
 
 @solara.component
-def EventButtons(session: Session):
+def EventButtons(session: Session, tick: int):
     pair = session.pair
 
     def fire(label: str):
@@ -208,7 +208,7 @@ def _scenario_names(folder: str) -> list[str]:
 
 
 @solara.component
-def Settings(session: Session):
+def Settings(session: Session, tick: int):
     draft = session.draft.value
     pair = session.pair
 

@@ -64,9 +64,12 @@ def ResultsPage():
         chosen = metric if metric in metrics else metrics[0]
         group = by if by in groupings else (groupings[0] if groupings else "")
         man = res.manifest
+        command = man.get("command")
+        if isinstance(command, list):
+            command = " ".join(map(str, command))
         solara.Text(
             f"{len(res.runs):,} runs, {res.timeseries['step'].max() + 1:,} months each"
-            + (f"; command: {man.get('command')}" if man.get("command") else ""),
+            + (f"; command: {command}" if command else ""),
             classes=["results-summary"],
         )
         with solara.Row(style="flex-wrap: wrap; gap: 16px"):

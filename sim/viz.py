@@ -472,8 +472,9 @@ def timeseries_svg(
         x = px(month)
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" '
                     'stroke="#333" stroke-dasharray="3 4" stroke-width="1.5"/>')  # fmt: skip
-        body.append(f'<text transform="translate({x + 5:.1f},{top + 4}) rotate(90)" '
-                    f'font-size="{FONT - 4}" fill="#333">{html.escape(label)}</text>')  # fmt: skip
+        body.append(f'<text transform="translate({x - 5:.1f},{top + 4}) rotate(-90)" '
+                    f'text-anchor="end" font-size="{FONT - 4}" fill="#333">'
+                    f"{html.escape(label)}</text>")  # fmt: skip
     ends = []
     for metric, y in values.items():
         colour = COLOURS.get(metric, "#333")
@@ -777,7 +778,7 @@ def result_bands(
     return out.reset_index()
 
 
-def bands_figure(frame: pd.DataFrame, metric: str, *, title: str = "", size=(11, 5.2)):
+def bands_figure(frame: pd.DataFrame, metric: str, *, title: str = "", size=(14, 6.2)):
     """A matplotlib figure of :func:`result_bands`: a line and a shaded band per group."""
     from matplotlib.figure import Figure
 

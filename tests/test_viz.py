@@ -1,0 +1,135 @@
+"""The dashboard's library pieces (sim.viz), without a browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import sim
+from sim import viz
+from sim.results import manifest, write_results
+from sim.runner import run_scenario
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = sim.GovernanceModel("scenarios/cooperative_council.toml", rng=3)
+    m.run(steps=3)
+    return m
+
+
+def test_sample_is_stratified_and_seeded():
+    council = np.repeat([0, 1, 2], [1000, 500, 500])
+    a = viz.sample_citizens(council, 600, seed=7)
+    assert len(a) == 600 and len(np.unique(a)) == 600
+    assert np.bincount(council[a]).tolist() == [300, 150, 150]
+    assert np.array_equal(a, viz.sample_citizens(council, 600, seed=7))
+    assert not np.array_equal(a, viz.sample_citizens(council, 600, seed=8))
+    assert len(viz.sample_citizens(council[:100], 600, seed=7)) == 100  # small: everyone
+
+
+def test_layout_groups_councils_and_is_cached(model):
+    layout = viz.layout_for(model)
+    assert layout.sampled and len(layout.sample) == viz.SAMPLE_LIMIT
+    assert viz.layout_for(model) is layout  # computed once per model
+    twin = sim.GovernanceModel("scenarios/cooperative_council.toml", rng=3)
+    assert viz.layout_for(twin) is layout  # same graph and seed: the cached layout
+    council = model.world.population.council[layout.sample]
+    for c, centre in enumerate(layout.centres):
+        mine = np.linalg.norm(layout.xy[council == c] - centre, axis=1)
+        others = np.linalg.norm(layout.xy[council != c] - centre, axis=1)
+        assert mine.max() < others.min()  # each council sits in its own disc
+
+
+def test_network_svg_colours_by_trust_and_rings_participants(model):
+    svg = viz.network_svg(model)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    ringed = [g for g in root.iter(f"{ns}g") if g.get("stroke") == "black"]
+    layout = viz.layout_for(model)
+    part = model.world.population.participating[layout.sample]
+    assert len(list(ringed[0])) == int(part.sum())
+    colours = viz.trust_colours(model.world.population.trust_local[layout.sample])
+    fills = [c.get("fill") for g in root.iter(f"{ns}g") for c in g]
+    assert sorted(fills) == sorted(colours)
+    assert "600 of 2,000" in root.get("aria-label")
+
+
+def test_timeseries_svg_marks_events_and_latest_values():
+    svg = viz.timeseries_svg(
+        {"trust_local": np.array([0.3, 0.35, 0.4])}, title="Trust", events=[(2, "Budget cut")]
+    )
+    ET.fromstring(svg)  # well-formed
+    assert "Budget cut" in svg and ">40%<" in svg and "<polyline" in svg
+    gap = viz.timeseries_svg({"turnout": np.array([np.nan, 0.6, 0.7])})
+    assert gap.count("<polyline") == 1
+
+
+def test_pair_steps_together_and_events_hit_both():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=300))
+    assert pair.ready and pair.models[0].spec.population.size == 300
+    assert pair.models[0].spec.council.cooperation != pair.models[1].spec.council.cooperation
+    pair.step()
+    before = [m.observation["trust_national"] for m in pair.models]
+    pair.trigger("Financial crash")
+    assert pair.pending == ["Financial crash"] and pair.events == [(2, "Financial crash")]
+    pair.step()
+    after = [m.observation["trust_national"] for m in pair.models]
+    assert all(a < b - 0.08 for a, b in zip(after, before, strict=True))
+    assert pair.month == 2 and pair.pending == []
+
+
+def test_pair_same_seed_same_world():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=300, seed=5))
+    a, b = pair.models
+    assert np.array_equal(a.world.graph.u, b.world.graph.u)
+    assert np.array_equal(a.world.population.deprivation, b.world.population.deprivation)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"population": 20}, "too few for 4 councils"),
+        ({"scenario_a": "no_such.toml"}, "no such scenario file"),
+        ({"cooperation": (0.8, None), "responsiveness": (0.0, None)}, "tokenism"),
+    ],
+)
+def test_bad_settings_are_explained_not_raised(changes, message):
+    pair = viz.ModelPair(viz.ClassroomSettings(population=300))
+    pair.rebuild(pair.with_changes(**changes))
+    text = " ".join(pair.errors + pair.notes)
+    assert message in text
+    if pair.errors:
+        assert not pair.ready
+        pair.step()  # harmless
+        pair.trigger("Budget cut")
+
+
+def test_invalid_scenario_file_message(tmp_path):
+    (tmp_path / "a.toml").write_text("[council]\ncooperation = 2\n")
+    (tmp_path / "b.toml").write_text("")
+    pair = viz.ModelPair(viz.ClassroomSettings("a.toml", "b.toml", folder=str(tmp_path)))
+    assert not pair.ready
+    assert "cooperation" in pair.errors[0] and "a.toml" in pair.errors[0]
+
+
+def test_results_bands(tmp_path):
+    sc = sim.load_scenario("scenarios/centralised_baseline.toml", {"population.size": 100})
+    runs = [run_scenario(sc, s, steps=4, run_id=f"r{s}") for s in (1, 2, 3)]
+    write_results(
+        tmp_path, runs,
+        manifest(kind="test", scenarios={"a": sc}, seeds={}, started=dt.datetime.now(dt.UTC)),
+    )  # fmt: skip
+    res = viz.load_results(tmp_path)
+    assert res.metrics()[: len(sim.HEADLINE)] == list(sim.HEADLINE)
+    for band in ("spread", "ci"):
+        frame = viz.result_bands(res, "trust_local", None, band)
+        assert len(frame) == 5 and (frame["low"] <= frame["centre"] + 1e-12).all()
+        assert (frame["centre"] <= frame["high"] + 1e-12).all()
+    ts = res.timeseries
+    assert frame["centre"].iloc[-1] == pytest.approx(ts[ts.step == 4]["trust_local"].mean())
+    with pytest.raises(viz.ResultsError, match="not a govsim results directory"):
+        viz.load_results(tmp_path / "..")
