@@ -78,6 +78,7 @@ __all__ = [
     "horizons",
     "load_setup",
     "metric_columns",
+    "open_store",
     "outcomes",
     "pairing",
     "precision_status",
@@ -686,6 +687,7 @@ class Comparison:
     adaptive: dict[str, Any]
     failed: list[str]
     manifest: dict[str, Any]
+    out: Path | None = None
 
     @property
     def horizons(self) -> list[Horizon]:
@@ -693,34 +695,48 @@ class Comparison:
         return horizons(self.setup.steps, self.setup.window)
 
 
-def run_comparison(
+def open_store(
     setup: ComparisonSetup,
     out: Path,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    command: Sequence[str] | None = None,
+) -> Any:
+    """The comparison's results directory as a crash-safe :class:`sim.experiments.RunStore`.
+
+    Refuses (with :class:`~sim.results.OutputDirError`) a directory holding other files, or
+    earlier results unless ``resume`` (same scenarios, steps and seed) or ``force``.
+    """
+    from .experiments import RunStore
+
+    meta = _manifest(setup, dt.datetime.now(dt.UTC), command)
+    return RunStore(
+        Path(out), fingerprint=setup.fingerprint(), manifest=meta, resume=resume, force=force
+    )
+
+
+def run_comparison(
+    setup: ComparisonSetup,
+    store: Any,
     *,
     executor: str = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
-    resume: bool = False,
-    force: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
-    command: Sequence[str] | None = None,
 ) -> Comparison:
     """Run (or resume) the replicates, adding batches until precise enough; summarise.
 
-    Runs go into ``out`` through :class:`sim.experiments.RunStore`, one atomic part per finished
-    run, so an interrupted comparison keeps its finished runs and ``resume=True`` reuses them.
-    ``progress(event, done, total)`` is called with ``event`` ``"start"`` (a batch begins) or
-    ``"run"`` (a run finished).
+    Runs go into ``store`` (see :func:`open_store`), one atomic part per finished run, so an
+    interrupted comparison keeps its finished runs and a store opened with ``resume=True``
+    reuses them. ``progress(event, done, total)`` is called with ``event`` ``"start"`` (a batch
+    begins) or ``"run"`` (a run finished).
     """
-    from .experiments import RunStore, make_executor, run_tasks
+    from .experiments import make_executor, run_tasks
 
-    started = dt.datetime.now(dt.UTC)
+    out = store.out
     paired = pairing(setup.scenarios)
     flags = {lab: ok for lab, (ok, _) in paired.items()}
-    meta = _manifest(setup, started, command)
-    store = RunStore(
-        out, fingerprint=setup.fingerprint(), manifest=meta, resume=resume, force=force
-    )
     target = setup.replicates
     batches: list[dict[str, Any]] = []
     with make_executor(
@@ -788,6 +804,7 @@ def run_comparison(
         adaptive=adaptive,
         failed=failed,
         manifest=store.manifest,
+        out=Path(out),
     )
 
 
@@ -817,6 +834,7 @@ def _check_enough(index: pd.DataFrame, setup: ComparisonSetup) -> None:
 def _manifest(
     setup: ComparisonSetup, started: dt.datetime, command: Sequence[str] | None
 ) -> dict[str, Any]:
+    """Provenance of the comparison (see :func:`sim.results.manifest`)."""
     data = results_manifest(
         kind="compare",
         scenarios=setup.scenarios,

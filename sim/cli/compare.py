@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from ..compare import Comparison, load_setup, pairing, run_comparison
-from ..experiments import EXECUTORS
-from ..plots import LABELS
-from ..report import REPORT, SUMMARY_CSV, SUMMARY_MD, write_report
-from ..report.text import fmt, fmt_diff, verdict
+from ..experiments.executors import EXECUTORS
 from ._common import app, console, err_console, fail, progress_bar, user_errors
+
+if TYPE_CHECKING:
+    from ..compare import Comparison
 
 
 @app.command()
@@ -86,6 +85,10 @@ def compare(
     Example: govsim compare scenarios/centralised_baseline.toml scenarios/cooperative_council.toml
     --replicates 4 --steps 60 --set population.size=500 --out results/coop-vs-central
     """
+    # imported here: scipy.stats, matplotlib and jinja2 are not needed by other commands
+    from ..compare import load_setup, open_store, pairing, run_comparison
+    from ..report import REPORT, SUMMARY_CSV, SUMMARY_MD, write_report
+
     with user_errors():
         if executor not in EXECUTORS:
             fail(f"--executor {executor!r}: choose one of {', '.join(EXECUTORS)}.")
@@ -107,6 +110,7 @@ def compare(
         for ok, reason in pairing(setup.scenarios).values():
             if not ok:
                 err_console.print(f"[yellow]unpaired:[/] {reason}", highlight=False, soft_wrap=True)
+        store = open_store(setup, out, resume=resume, force=force, command=sys.argv)
         try:
             with progress_bar() as bar:
                 task = bar.add_task("compare", total=None, status="")
@@ -119,14 +123,11 @@ def compare(
 
                 comp = run_comparison(
                     setup,
-                    out,
+                    store,
                     executor=executor,
                     workers=workers,
                     scheduler=scheduler,
-                    resume=resume,
-                    force=force,
                     progress=progress,
-                    command=sys.argv,
                 )
         except KeyboardInterrupt:
             err_console.print(
@@ -144,6 +145,9 @@ def compare(
 
 
 def _print_summary(comp: Comparison) -> None:
+    from ..plots import LABELS
+    from ..report.text import fmt, fmt_diff, verdict
+
     s = comp.summary
     final = comp.horizons[0]
     base = comp.setup.labels[0]

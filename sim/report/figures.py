@@ -53,7 +53,7 @@ def _svg(fig: plt.Figure, uid: str, title: str) -> str:
     """The figure as an ``<svg>`` element with ids prefixed by ``uid``; closes the figure."""
     buf = io.StringIO()
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": uid}):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg") :]
@@ -76,7 +76,7 @@ def _style(ax: plt.Axes) -> None:
 def timeseries_figure(bands: pd.DataFrame, labels: Sequence[str], metric: str) -> str:
     """One metric over time: the mean of each scenario's replicates with its 95% interval band."""
     cols = colours(labels)
-    fig, ax = plt.subplots(figsize=(4.4, 2.7))
+    fig, ax = plt.subplots(figsize=(4.4, 2.7), layout="constrained")
     data = bands[bands["metric"] == metric]
     for label in labels:
         df = data[data["label"] == label].sort_values("step")

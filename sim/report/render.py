@@ -31,6 +31,7 @@ from .text import (
     headline_findings,
     overview,
     pretty,
+    replication_note,
     verdict,
 )
 
@@ -151,6 +152,7 @@ def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any
         "population": sorted({sc["population"] for sc in scenarios}),
         "overrides": setup.overrides,
         "caveats": caveats(comp),
+        "replication": replication_note(comp),
         "headline": [{"metric": m, "label": LABELS.get(m, m)} for m in HEADLINE],
         "provenance": {
             "command": _command(argv),

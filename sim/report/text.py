@@ -19,6 +19,7 @@ __all__ = [
     "headline_findings",
     "overview",
     "pretty",
+    "replication_note",
     "verdict",
 ]
 
@@ -193,6 +194,26 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def replication_note(comp: Comparison) -> str | None:
+    """With ``--precision``: whether every headline interval got narrow enough, or the cap hit."""
+    ad = comp.adaptive
+    if ad.get("precision") is None:
+        return None
+    n = comp.replicates
+    if ad.get("met"):
+        return (
+            f"Precision target met: replicates were added in batches until every headline 95% "
+            f"interval was narrower than {ad['precision']:g}, which took {n} replicates per "
+            f"scenario (widest interval {fmt(ad['widest_interval'], 4)})."
+        )
+    return (
+        f"Precision target NOT met: replicates were added towards intervals narrower than "
+        f"{ad['precision']:g}, but the cap of {ad['cap']} replicates per scenario was hit first; "
+        f"the widest headline interval is still {fmt(ad['widest_interval'], 4)}. Raise "
+        "--max-replicates or accept wider intervals."
+    )
+
+
 def caveats(comp: Comparison) -> list[str]:
     """What a reader must keep in mind, specific to this comparison where possible."""
     out = [
@@ -214,26 +235,18 @@ def caveats(comp: Comparison) -> list[str]:
         out.append(
             f"Only {n} replicates per scenario: the intervals are rough (with so few runs the "
             "bootstrap interval can be little wider than the range of the runs). Use "
-            "--replicates 20 or more, or --precision, before quoting them."
+            + (
+                "--replicates 20 or more, or --precision, before quoting them."
+                if comp.adaptive.get("precision") is None
+                else "a smaller --precision or a higher --max-replicates before quoting them."
+            )
         )
     for ok, reason in comp.paired.values():
         if not ok:
             out.append(f"Unpaired comparison: {reason}")
-    ad = comp.adaptive
-    if ad.get("precision") is not None:
-        if ad.get("met"):
-            out.append(
-                f"Replicates were added until every headline interval was narrower than "
-                f"{ad['precision']:g}: reached with {n} replicates (widest "
-                f"{fmt(ad['widest_interval'], 4)})."
-            )
-        else:
-            out.append(
-                f"Replicates were added towards a precision of {ad['precision']:g}, but the cap "
-                f"of {ad['cap']} replicates was hit first: the widest headline interval is still "
-                f"{fmt(ad['widest_interval'], 4)}. Raise --max-replicates or accept wider "
-                "intervals."
-            )
+    note = replication_note(comp)
+    if note:
+        out.append(note)
     if comp.failed:
         out.append(
             f"{len(comp.failed)} run(s) failed and are left out (see runs.parquet, column "
