@@ -266,22 +266,24 @@ def Settings(session: Session, tick: int):
                             continue
                         coop = draft.cooperation[side]
                         resp = draft.responsiveness[side]
-                        solara.SliderFloat(
-                            f"{SIDE[side]}: cooperation (share of decisions made with residents)",
-                            value=sc.council.cooperation if coop is None else coop,
-                            min=0,
-                            max=1,
-                            step=0.05,
-                            on_value=lambda v, side=side: set_side("cooperation", side, v),
-                        )
-                        solara.SliderFloat(
-                            f"{SIDE[side]}: responsiveness (how far residents' views count)",
-                            value=sc.council.responsiveness if resp is None else resp,
-                            min=0,
-                            max=1,
-                            step=0.05,
-                            on_value=lambda v, side=side: set_side("responsiveness", side, v),
-                        )
+                        coop = sc.council.cooperation if coop is None else coop
+                        resp = sc.council.responsiveness if resp is None else resp
+                        with Labelled(
+                            f"Cooperation: {coop:.0%} of decisions made with residents",
+                            f"setting-cooperation-{side}",
+                        ):
+                            solara.SliderFloat(
+                                "", value=coop, min=0, max=1, step=0.05, thumb_label=False,
+                                on_value=lambda v, side=side: set_side("cooperation", side, v),
+                            )  # fmt: skip
+                        with Labelled(
+                            f"Responsiveness: residents' views count {resp:.0%}",
+                            f"setting-responsiveness-{side}",
+                        ):
+                            solara.SliderFloat(
+                                "", value=resp, min=0, max=1, step=0.05, thumb_label=False,
+                                on_value=lambda v, side=side: set_side("responsiveness", side, v),
+                            )  # fmt: skip
             if base is not None:
                 kinds = dict(NETWORK_KINDS)
                 if base.network.kind not in kinds:
@@ -290,34 +292,40 @@ def Settings(session: Session, tick: int):
                 size = draft.population or base.population.size
                 degree = draft.mean_degree or base.network.mean_degree
                 with solara.Columns([1, 1, 1, 1]):
-                    solara.SliderInt(
-                        "Population (both models)",
-                        value=size,
-                        min=100,
-                        max=max(MAX_POPULATION, base.population.size),
-                        step=100,
-                        on_value=lambda v: update(population=v),
-                    )
-                    solara.Select(
-                        "Network type",
-                        values=list(kinds.values()),
-                        value=kinds[kind],
-                        on_value=lambda label: update(
-                            network_kind=next(k for k, v in kinds.items() if v == label)
-                        ),
-                    )
-                    solara.SliderInt(
-                        "Friends per resident (network density)",
-                        value=int(round(degree)),
-                        min=2,
-                        max=min(30, size - 1),
-                        on_value=lambda v: update(mean_degree=float(v)),
-                    )
-                    solara.InputInt(
-                        "Seed (same for both models)",
-                        value=draft.seed,
-                        on_value=lambda v: update(seed=max(int(v or 0), 0)),
-                    )
+                    with Labelled(f"Residents (both models): {size:,}", "setting-population"):
+                        solara.SliderInt(
+                            "", value=size, min=100, step=100, thumb_label=False,
+                            max=max(MAX_POPULATION, base.population.size),
+                            on_value=lambda v: update(population=v),
+                        )  # fmt: skip
+                    with Labelled("Network type", "setting-network"):
+                        solara.Select(
+                            "",
+                            values=list(kinds.values()),
+                            value=kinds[kind],
+                            on_value=lambda label: update(
+                                network_kind=next(k for k, v in kinds.items() if v == label)
+                            ),
+                        )
+                    with Labelled(f"Friends per resident: {degree:g}", "setting-degree"):
+                        solara.SliderInt(
+                            "", value=int(round(degree)), min=2, max=min(30, size - 1),
+                            thumb_label=False, on_value=lambda v: update(mean_degree=float(v)),
+                        )  # fmt: skip
+                    with Labelled("Seed (the same for both models)", "setting-seed"):
+                        solara.InputInt(
+                            "",
+                            value=draft.seed,
+                            on_value=lambda v: update(seed=max(int(v or 0), 0)),
+                        )
+
+
+@solara.component
+def Labelled(label: str, key: str, children=[]):  # noqa: B006 (Solara's signature)
+    with solara.Column(style="gap: 0", classes=["labelled", key]):
+        solara.Text(label, classes=["setting-label"])
+        for child in children:
+            solara.display(child)
 
 
 def _with(values: tuple, side: int, value) -> tuple:

@@ -27,5 +27,6 @@ CSS = """
 .govsim .side-1 { border-top: 8px solid #2a8a3e; padding-top: 6px; }
 .govsim table.params { border-collapse: collapse; font-size: 17px; }
 .govsim table.params td { padding: 2px 12px 2px 0; border-bottom: 1px solid #eee; }
+.govsim .setting-label { font-size: 18px; font-weight: 500; margin-top: 6px; }
 .govsim .mono { font-family: monospace; font-size: 15px; white-space: pre-wrap; }
 """

@@ -73,10 +73,10 @@ SAMPLE_LIMIT = 600
 MAX_POPULATION = 5000
 #: Network generators the classroom offers, with names a class understands.
 NETWORK_KINDS = {
-    "watts_strogatz": "Small world (neighbours + a few far friends)",
-    "barabasi_albert": "A few very connected people (scale-free)",
-    "erdos_renyi": "Random ties",
-    "sbm": "Mostly people in your own council",
+    "watts_strogatz": "Small world",
+    "barabasi_albert": "A few very connected people",
+    "erdos_renyi": "Random friendships",
+    "sbm": "Friends mostly in own council",
 }
 #: Colour map of trust: red = low, yellow = middling, blue = high (readable with colour blindness).
 TRUST_CMAP = "RdYlBu"

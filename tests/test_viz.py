@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +17,8 @@ import sim
 from sim import viz
 from sim.results import manifest, write_results
 from sim.runner import run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +140,41 @@ def test_results_bands(tmp_path):
     assert frame["centre"].iloc[-1] == pytest.approx(ts[ts.step == 4]["trust_local"].mean())
     with pytest.raises(viz.ResultsError, match="not a govsim results directory"):
         viz.load_results(tmp_path / "..")
+
+
+# --------------------------------------------------------------------------- govsim dashboard
+def test_dashboard_command_finds_the_app_in_the_checkout():
+    from sim.cli.dashboard import _is_local, find_app
+
+    assert find_app() == ROOT / "dashboards" / "app.py"
+    assert _is_local("127.0.0.1") and _is_local("localhost") and _is_local("::1")
+    assert not _is_local("0.0.0.0") and not _is_local("192.168.1.20")
+
+
+def test_dashboard_command_without_a_checkout_says_what_to_do(tmp_path):
+    shutil.copytree(ROOT / "sim", tmp_path / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "dashboard"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "dashboard app was not found" in proc.stderr and "pip install -e" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_dashboard_command_warns_before_serving_the_network():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "dashboard", "--host", "0.0.0.0", "--port", "1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = []
+    try:
+        while not lines or "open http" not in lines[-1]:
+            lines.append(proc.stderr.readline())
+            assert lines[-1], "".join(lines)
+    finally:
+        proc.kill()
+        proc.wait()
+    text = " ".join(" ".join(lines).split())
+    assert text.startswith("warning: serving on 0.0.0.0") and "anyone on your network" in text

@@ -55,7 +55,7 @@ def test_population_slider_then_reset_rebuilds_both_models(tab):
     assert tab.numbers(".stat-population") == [2000, 2000]
     page = tab.page
     page.get_by_text("Settings: scenarios").click()
-    slider = page.locator(".v-input", has_text="Population (both models)").get_by_role("slider")
+    slider = page.locator(".setting-population").get_by_role("slider")
     slider.focus()
     page.keyboard.press("Home")  # the slider's minimum: 100 residents
     page.locator(".settings-changed").wait_for()
