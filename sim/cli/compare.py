@@ -16,7 +16,20 @@ if TYPE_CHECKING:
     from ..compare import Comparison
 
 
-@app.command()
+HELP = (
+    "Compare scenarios with common random numbers; write report.html, summary.md and "
+    "summary.csv.\n\n"
+    "Replicate k of every scenario uses the same seed, so differences are paired run by run. "
+    "Each scenario is compared with the first: paired difference, 95% bootstrap interval and "
+    "effect size, at the last month and over the last --window months, for everyone and by "
+    "group (deprivation fifths, young people, social tenants).\n\n"
+    "Example: govsim compare scenarios/centralised_baseline.toml "
+    "scenarios/cooperative_council.toml --replicates 4 --steps 60 --set population.size=500 "
+    "--out results/coop-vs-central"
+)
+
+
+@app.command(help=HELP)
 def compare(
     scenarios: Annotated[
         list[Path],
@@ -27,7 +40,7 @@ def compare(
         int, typer.Option(help="Runs per scenario (and batch size with --precision).", min=2)
     ] = 10,
     steps: Annotated[
-        int | None, typer.Option(help="Months to simulate [default: first scenario's].")
+        int | None, typer.Option(help="Months to simulate \\[default: first scenario's].")
     ] = None,
     set_: Annotated[
         list[str] | None,
@@ -60,14 +73,14 @@ def compare(
         str, typer.Option(help=f"Where runs execute: {' | '.join(EXECUTORS)}.")
     ] = "serial",
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: cores available].", min=1)
+        int | None, typer.Option(help="Worker processes \\[default: cores available].", min=1)
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of a running Dask scheduler (with --executor dask).")
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output directory [default: results/compare-<A>-vs-<B>]."),
+        typer.Option(help="Output directory \\[default: results/compare-<A>-vs-<B>]."),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Reuse the finished runs of an interrupted comparison.")
