@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import subprocess
-import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +56,9 @@ def dashboard(
             "0.0.0.0 serves your whole network (a warning is shown)."
         ),
     ] = "127.0.0.1",
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the dashboard in a web browser.")
+    ] = False,
 ) -> None:
     """Serve the teachers' dashboard in the browser (works offline).
 
@@ -74,13 +76,20 @@ def dashboard(
             highlight=False,
         )
     err_console.print(f"govsim dashboard: open http://{host}:{port}  (Ctrl-C to stop)")
-    cmd = [
-        sys.executable, "-m", "solara", "run", str(path), "--host", host, "--port", str(port),
-        "--production",
+    # Solara runs in this process (no child to orphan; Ctrl-C and SIGTERM stop the server).
+    # --no-check-version: Solara would otherwise ask pypi.org for its latest version; with
+    # telemetry off as well, the dashboard sends nothing beyond this computer.
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    from solara.__main__ import cli as solara_cli
+
+    # Served over plain http on this computer: Solara's advice about https cookies is noise here.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+
+    args = [
+        "run", str(path), "--host", host, "--port", str(port), "--production",
+        "--no-check-version", "--open" if open_browser else "--no-open",
     ]  # fmt: skip
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     try:
-        code = subprocess.call(cmd, env=env)
+        solara_cli(args, prog_name="govsim dashboard", standalone_mode=True)
     except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+        pass
