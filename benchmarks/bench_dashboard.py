@@ -41,11 +41,36 @@ def redraw(pair: ModelPair) -> int:
     return size
 
 
+def matplotlib_chart_ms(pair: ModelPair, repeats: int) -> float:
+    """Median time of one time-series chart as a matplotlib PNG (the road not taken)."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    values = series(pair.models[0], CHARTS[0].metrics)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fig = Figure(figsize=(6.4, 2.5), layout="constrained")
+        ax = fig.add_subplot()
+        for name, y in values.items():
+            ax.plot(y * 100, lw=3, label=name)
+        ax.set_ylim(0, 100)
+        ax.legend()
+        fig.savefig(io.BytesIO(), format="png", dpi=100)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--population", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=24, help="months run before timing")
+    parser.add_argument(
+        "--compare-matplotlib", action="store_true",
+        help="also time one chart drawn as a matplotlib PNG instead of SVG",
+    )  # fmt: skip
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -82,6 +107,11 @@ def main() -> None:
     verdict = "OK" if median < TARGET_MS else "TOO SLOW"
     print(f"step + redraw median {median:.1f} ms (target < {TARGET_MS:.0f} ms): {verdict}; "
           f"{stat('svg_kb', statistics.median):.0f} KB of SVG per redraw")  # fmt: skip
+
+    if args.compare_matplotlib:
+        svg_chart = stat("redraw_ms", statistics.median) / (2 * (1 + len(CHARTS)))
+        print(f"one chart: matplotlib PNG {matplotlib_chart_ms(pair, 10):.1f} ms vs SVG about "
+              f"{svg_chart:.1f} ms (redraw median / pictures per redraw)")  # fmt: skip
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", newline="") as f:

@@ -312,8 +312,9 @@ def layout_for(model: GovernanceModel, limit: int = SAMPLE_LIMIT) -> NetworkLayo
 
 # --------------------------------------------------------------------------- pictures (SVG)
 # The live pictures are SVG text built directly from the arrays: a redraw of both models costs a
-# few milliseconds (a matplotlib PNG costs 50-120 ms per chart on these machines), and vector
-# graphics stay sharp on a projector.
+# few milliseconds, where a matplotlib PNG costs tens to hundreds of milliseconds per chart
+# (`python benchmarks/bench_dashboard.py --compare-matplotlib`), and vector graphics stay sharp
+# on a projector.
 def _palette(steps: int = 101) -> tuple[str, ...]:
     cmap = matplotlib.colormaps[TRUST_CMAP]
     return tuple(matplotlib.colors.to_hex(cmap(i / (steps - 1))) for i in range(steps))
