@@ -135,11 +135,22 @@ class CouncilDefaults(_CouncilParams):
     """Defaults for every council (``[council]``); per-council entries may override them."""
 
     count: int = Field(1, ge=1, le=10_000, description="Number of councils when none are listed.")
-    cooperation: Unit = 0.1
-    responsiveness: Unit = 0.5
-    budget: NonNeg = 0.65
-    efficiency: NonNeg = 1.0
-    programmes: list[Programme] = Field(default_factory=list)
+    cooperation: Unit = Field(
+        0.1,
+        description="Share of decisions and budget co-produced with residents (0 = centralised).",
+    )
+    responsiveness: Unit = Field(
+        0.5,
+        description="How far residents' input changes decisions (low + cooperation = tokenism).",
+    )
+    budget: NonNeg = Field(
+        0.65,
+        description="Budget per resident as a share of average need (1 = could meet all need).",
+    )
+    efficiency: NonNeg = Field(1.0, description="Service output per unit of budget.")
+    programmes: list[Programme] = Field(
+        default_factory=list, description="Programmes running from step 0."
+    )
 
 
 class CouncilSpec(_CouncilParams):
@@ -224,13 +235,15 @@ class ProgrammesSpec(_Strict):
 
 # --------------------------------------------------------------------------- processes
 class _Process(_Strict):
-    enabled: bool = True
+    enabled: bool = Field(True, description="Run this process each step.")
 
 
 class ParticipationSpec(_Process):
     """Who takes part each month (Granovetter 1978 threshold or logit)."""
 
-    rule: Literal["threshold", "logit"] = "threshold"
+    rule: Literal["threshold", "logit"] = Field(
+        "threshold", description="Decision rule: Granovetter threshold or logit."
+    )
     base_opportunity: Unit = Field(0.1, description="Monthly chance to take part anywhere.")
     cooperation_opportunity: Unit = Field(
         0.5, description="Added chance per unit of effective council cooperation."
@@ -271,7 +284,11 @@ class TrustExperienceSpec(_Process):
 
     up_rate: Unit = Field(0.05, description="Monthly gain per unit of positive surprise.")
     down_rate: Unit = Field(0.15, description="Monthly loss per unit of negative surprise.")
-    expectation_rate: Unit = Field(0.05, description="Monthly adaptation of expectations.")
+    expectation_rate: Unit = Field(
+        0.15,
+        description="Monthly adaptation of expectations to experience (half-life about 4 "
+        "months at 0.15).",
+    )
     national_blame: Unit = Field(
         0.3, description="Weight of local services in judging national government."
     )
@@ -294,8 +311,10 @@ class TrustVoiceSpec(_Process):
 class SocialInfluenceSpec(_Process):
     """Neighbours' trust: DeGroot averaging or Deffuant bounded confidence."""
 
-    rule: Literal["degroot", "deffuant", "none"] = "degroot"
-    weight: Unit = Field(0.02, description="DeGroot: weight on the neighbours' mean each month.")
+    rule: Literal["degroot", "deffuant", "none"] = Field(
+        "degroot", description="DeGroot averaging, Deffuant bounded confidence, or none."
+    )
+    weight: Unit = Field(0.01, description="DeGroot: weight on the neighbours' mean each month.")
     epsilon: Unit = Field(0.2, description="Deffuant: confidence bound.")
     mu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = Field(
         0.3, description="Deffuant: convergence parameter (0-0.5)."
@@ -305,8 +324,12 @@ class SocialInfluenceSpec(_Process):
         description="Monthly pull of trust back toward each citizen's own disposition "
         "(Friedkin-Johnsen); 0 = pure DeGroot.",
     )
-    local_to_national: Unit = Field(0.01, description="Monthly spill-over of local into national.")
-    national_to_local: Unit = Field(0.005, description="Monthly spill-over of national into local.")
+    local_to_national: Unit = Field(
+        0.005, description="Monthly spill-over of local into national trust."
+    )
+    national_to_local: Unit = Field(
+        0.0025, description="Monthly spill-over of national into local trust."
+    )
 
 
 class ElectionsSpec(_Process):
@@ -314,11 +337,13 @@ class ElectionsSpec(_Process):
 
     interval: int = Field(60, ge=1, le=10_000, description="Steps between general elections.")
     first: int | None = Field(None, ge=1, description="Step of the first election (= interval).")
-    turnout_intercept: Real = -0.6
+    turnout_intercept: Real = Field(-0.6, description="Turnout logit: intercept.")
     turnout_habit: Real = Field(1.8, description="Weight of having voted last time (habit).")
-    turnout_efficacy: Real = 1.5
-    turnout_trust: Real = 1.0
-    turnout_deprivation: Real = -1.0
+    turnout_efficacy: Real = Field(1.5, description="Turnout logit: weight of efficacy.")
+    turnout_trust: Real = Field(
+        1.0, description="Turnout logit: weight of trust in national government."
+    )
+    turnout_deprivation: Real = Field(-1.0, description="Turnout logit: weight of deprivation.")
     vote_distance: NonNeg = Field(4.0, description="Weight of ideological distance.")
     vote_party_trust: NonNeg = Field(3.0, description="Weight of trust in the party.")
     vote_cooperative: NonNeg = Field(
@@ -331,7 +356,7 @@ class ElectionsSpec(_Process):
 class NetworkChangeSpec(_Process):
     """Co-participants form ties; those ties decay."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Run this process each step (off by default).")
     form_rate: Unit = Field(0.1, description="New ties per participant per month.")
     decay_rate: Unit = Field(0.02, description="Monthly loss probability of a formed tie.")
 
@@ -356,16 +381,23 @@ Group = Literal["all", "youth", "tenants", "deprived", "least_deprived"]
 class _EventBase(_Strict):
     step: int = Field(..., ge=0, description="Step at which the event happens.")
     councils: list[str] | None = Field(None, description="Council names (default: all).")
-    note: str = ""
+    note: str = Field("", description="Free text shown in logs and reports.")
 
 
 class ShockEvent(_EventBase):
     """A one-off change of trust or efficacy (a scandal, a crash)."""
 
-    kind: Literal["shock"]
-    target: Literal["trust_local", "trust_national", "efficacy", "trust_parties"]
-    size: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
-    group: Group = "all"
+    kind: Literal["shock"] = Field(description="Event kind.")
+    target: Literal["trust_local", "trust_national", "efficacy", "trust_parties"] = Field(
+        description="What the shock changes."
+    )
+    size: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = Field(
+        description="Change added to the target (clipped to [0, 1])."
+    )
+    group: Group = Field("all", description="Who is hit.")
+    party: str | None = Field(
+        None, description="trust_parties only: the one party hit (default: every party)."
+    )
 
 
 class PerformanceEvent(_EventBase):
@@ -463,7 +495,14 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _events_name_known_councils(self) -> Scenario:
         known = set(self.council_names())
+        parties = [p.name for p in self.parties]
         for i, ev in enumerate(self.events):
+            party = getattr(ev, "party", None)
+            if party is not None and party not in parties:
+                raise ValueError(
+                    f"events[{i}].party names {party!r}, which is not a party of this scenario "
+                    f"(parties: {', '.join(parties)})"
+                )
             for name in ev.councils or []:
                 if name not in known:
                     raise ValueError(

@@ -47,8 +47,12 @@ def apply_event(world: World, event) -> bool:
     if kind == "shock":
         who = group_mask(world, event.group) & councils[pop.council]
         if event.target == "trust_parties":
+            cols = np.ones(len(world.parties.names), dtype=bool)
+            if getattr(event, "party", None) is not None:
+                cols = np.array([name == event.party for name in world.parties.names])
+            hit = who[:, None] & cols[None, :]
             pop.trust_party = np.where(
-                who[:, None], np.clip(pop.trust_party + event.size, 0, 1), pop.trust_party
+                hit, np.clip(pop.trust_party + event.size, 0, 1), pop.trust_party
             )
         else:
             x = getattr(pop, event.target)
