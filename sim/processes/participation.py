@@ -84,20 +84,32 @@ def step(
     """Decide this month's participants from last month's state."""
     pop = world.population
     n = pop.size
-    share = world.graph.neighbour_mean(pop.participating.astype(np.float64))
-    chance = rng.random(n) < opportunity(world, spec, prog)
+    share = world.graph.neighbour_share(pop.participating)
+    o = world.cached(
+        "participation.opportunity",
+        _opportunity_key(world, spec, prog),
+        lambda: opportunity(world, spec, prog),
+    )
+    chance = rng.random(n) < o
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
     if spec.rule == "threshold":
-        youth_cut = prog.youth_threshold_cut * (
-            world.councils.has("youth_trust")[pop.council] & pop.youth
+        # theta = threshold + cost d - m_E E - m_T T - youth cut, left to right as written
+        theta = world.cached(
+            "participation.theta0",
+            (pop.threshold, pop.deprivation, spec.cost_deprivation),
+            lambda: pop.threshold + spec.cost_deprivation * pop.deprivation,
+        ).copy()
+        theta -= spec.motivation_efficacy * pop.efficacy
+        theta -= spec.motivation_trust * pop.trust_local
+        youth_cut = world.cached(
+            "participation.youth_cut",
+            (world.councils.programmes, pop.council, pop.youth, prog.youth_threshold_cut),
+            lambda: (
+                prog.youth_threshold_cut
+                * (world.councils.has("youth_trust")[pop.council] & pop.youth)
+            ),
         )
-        theta = (
-            pop.threshold
-            + spec.cost_deprivation * pop.deprivation
-            - spec.motivation_efficacy * pop.efficacy
-            - spec.motivation_trust * pop.trust_local
-            - youth_cut
-        )
+        theta -= youth_cut
         willing = threshold_rule(share, theta)
     else:
         z = (
@@ -108,4 +120,23 @@ def step(
             + spec.logit_deprivation * pop.deprivation
         )
         willing = decide < logit_probability(z)
-    pop.participating = chance & willing
+    willing &= chance
+    pop.participating = willing
+
+
+def _opportunity_key(world: World, spec: ParticipationSpec, prog: ProgrammesSpec) -> tuple:
+    """Everything :func:`opportunity` reads."""
+    pop, cs = world.population, world.councils
+    return (
+        cs.cooperation,
+        cs.programmes,
+        world.government.centralisation,
+        spec.base_opportunity,
+        spec.cooperation_opportunity,
+        prog.community_budget_opportunity,
+        prog.tenant_voice_opportunity,
+        prog.youth_opportunity,
+        pop.council,
+        pop.tenant,
+        pop.youth,
+    )

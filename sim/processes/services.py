@@ -126,51 +126,109 @@ def central_shares(
 
 
 def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
-    """Allocate this month's services and record quality and value for money."""
+    """Allocate this month's services and record quality and value for money.
+
+    The arithmetic is that of :func:`allocate`, term for term and in the same order (so the
+    results are identical), with what depends only on need and councils kept between steps
+    and per-council factors formed before they are spread over citizens.
+    """
     pop, cs, g = world.population, world.councils, world.government
     if pop.need is None:
         pop.need = need(pop.deprivation, spec.need_base, spec.need_deprivation)
     k = cs.count
-    n_c = np.bincount(pop.council, minlength=k).astype(float)
-    mean_need = np.divide(
-        np.bincount(pop.council, weights=pop.need, minlength=k), n_c, out=np.ones(k), where=n_c > 0
+    st = world.cached(
+        "services.static",
+        (pop.need, pop.council, pop.quintile, k, spec.central_targeting),
+        lambda: _static(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
     )
+    council, groups, n_c, mean_need = st["council"], st["groups"], st["n_c"], st["mean_need"]
     budget = cs.budget * world.budget_multiplier * (1 - g.austerity * g.grant_share) * mean_need
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
-    influence = np.where(
-        cs.has("tenant_voice")[pop.council] & pop.tenant, prog.tenant_voice_influence, 1.0
-    )
+    influence = tenant_influence(world, prog)
     if world.voice_share is None:
         world.voice_share = central_shares(
             pop.need, pop.council, pop.quintile, k, spec.central_targeting
         )
-    now, heard_any = voice_shares(
-        influence * pop.participating, pop.need, pop.council.astype(np.int64) * 5 + pop.quintile, k
-    )
+    # only participants carry voice: the zero weights of the others add nothing to the sums
+    parts = np.flatnonzero(pop.participating)
+    if len(parts):
+        weight = influence[parts] * 1.0 * pop.need[parts]
+        now, heard_any = voice_shares(weight, 1.0, groups[parts], k)
+    else:
+        now, heard_any = np.zeros((k, 5)), np.zeros(k, dtype=bool)
     rho = spec.voice_memory
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
     )
-    received = allocate(
-        pop.need,
-        pop.council,
-        pop.quintile,
-        world.voice_share,
-        budget,
-        cs.efficiency,
-        coop,
-        cs.responsiveness,
-        spec.central_targeting,
-        spec.coproduction_bonus,
-        spec.participation_overhead,
+    # allocate(), with per-council factors gathered once
+    r_c, e_c, s_c = cs.responsiveness, cs.efficiency, coop
+    central = budget[council]
+    central *= st["central_factor"]
+    per_need_g = np.divide(
+        world.voice_share.ravel(), st["need_g"], out=np.zeros(5 * k), where=st["need_g"] > 0
     )
-    relief = prog.land_trust_need_relief * (
-        cs.has("community_land_trust")[pop.council] & pop.land_trust_eligible
+    voice = (budget * n_c)[council]
+    voice *= per_need_g[groups]
+    voice *= pop.need
+    co_factor = (1 - spec.participation_overhead) * (1 + spec.coproduction_bonus * r_c) * e_c
+    mix = r_c[council]
+    mix *= voice
+    rest = (1 - r_c)[council]
+    rest *= central
+    mix += rest
+    co = co_factor[council]
+    co *= mix
+    received = (1 - s_c)[council]
+    received *= central
+    received *= e_c[council]
+    co *= s_c[council]
+    received += co
+    need_eff = world.cached(
+        "services.need_eff",
+        (pop.need, cs.programmes, pop.land_trust_eligible, prog.land_trust_need_relief),
+        lambda: (
+            pop.need
+            * (
+                1
+                - prog.land_trust_need_relief
+                * (cs.has("community_land_trust")[pop.council] & pop.land_trust_eligible)
+            )
+        ),
     )
-    need_eff = pop.need * (1 - relief)
     met = np.minimum(received, need_eff)
     pop.received = received
     pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
     spent = float(np.dot(n_c, budget))
     world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
+
+
+def tenant_influence(world: World, prog: ProgrammesSpec) -> np.ndarray:
+    """Weight of each citizen's voice: tenant voice raises tenants' influence (cached)."""
+    pop, cs = world.population, world.councils
+    return world.cached(
+        "influence",
+        (cs.programmes, pop.council, pop.tenant, prog.tenant_voice_influence),
+        lambda: np.where(
+            cs.has("tenant_voice")[pop.council] & pop.tenant, prog.tenant_voice_influence, 1.0
+        ),
+    )
+
+
+def _static(
+    need: np.ndarray, council: np.ndarray, quintile: np.ndarray, k: int, targeting: float
+) -> dict[str, np.ndarray]:
+    """What the allocation derives from need and council membership alone."""
+    council = council.astype(np.intp)
+    groups = council * 5 + quintile
+    n_c = np.bincount(council, minlength=k).astype(float)
+    need_c = np.bincount(council, weights=need, minlength=k)
+    mean_need = np.divide(need_c, n_c, out=np.ones(k), where=n_c > 0)
+    return {
+        "council": council,
+        "groups": groups,
+        "n_c": n_c,
+        "mean_need": mean_need,
+        "central_factor": (1 - targeting) + targeting * need / mean_need[council],
+        "need_g": np.bincount(groups, weights=need, minlength=5 * k),
+    }

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..schema import ProgrammesSpec, TrustVoiceSpec
 from ..state import World
+from .services import tenant_influence
 
 __all__ = ["bounded_gain", "step", "voice_record"]
 
@@ -59,27 +60,50 @@ def voice_record(heard: np.ndarray, ignored: np.ndarray, council: np.ndarray, k:
 def step(
     world: World, spec: TrustVoiceSpec, prog: ProgrammesSpec, rng: np.random.Generator
 ) -> None:
-    """Apply the voice outcome of this month's participation."""
+    """Apply the voice outcome of this month's participation.
+
+    Computed for participants only where non-participants' values are zero, with the same
+    arithmetic as the rule above (identical results).
+    """
     pop, cs = world.population, world.councils
-    influence = np.where(
-        cs.has("tenant_voice")[pop.council] & pop.tenant, prog.tenant_voice_influence, 1.0
+    k = cs.count
+    council, size = world.cached(
+        "trust_voice.council",
+        (pop.council, k),
+        lambda: (pop.council.astype(np.intp), np.bincount(pop.council, minlength=k)),
     )
-    p_heard = np.minimum(1.0, cs.responsiveness[pop.council] * influence)
     draw = rng.random(pop.size)
-    heard = pop.participating & (draw < p_heard)
+    parts = np.flatnonzero(pop.participating)
+    c_p = council[parts]
+    influence = tenant_influence(world, prog)
+    p_heard = np.minimum(1.0, cs.responsiveness[c_p] * influence[parts])
+    heard_p = draw[parts] < p_heard
+    heard = np.zeros(pop.size, dtype=bool)
+    heard[parts[heard_p]] = True
     ignored = pop.participating & ~heard
-    trust_change = np.where(heard, spec.heard_trust_gain, 0.0) - np.where(
-        ignored, spec.ignored_trust_loss, 0.0
+    # voice record per council from counts (the same integers the masks would add up to)
+    h = np.bincount(c_p[heard_p], minlength=k).astype(float)
+    i = np.bincount(c_p[~heard_p], minlength=k).astype(float)
+    record = np.divide(h - i, size, out=np.zeros(k), where=size > 0)
+    trust_change = (spec.legitimacy_spillover * record)[council]
+    trust_change[parts] = np.where(heard_p, spec.heard_trust_gain, 0.0) - np.where(
+        ~heard_p, spec.ignored_trust_loss, 0.0
     )
-    record = voice_record(heard, ignored, pop.council, cs.count)
-    spill = spec.legitimacy_spillover * record[pop.council]
-    trust_change = np.where(pop.participating, trust_change, spill)
-    eff_change = np.where(heard, spec.heard_efficacy_gain, 0.0) - np.where(
-        ignored, spec.ignored_efficacy_loss, 0.0
+    eff_change = world.cached(
+        "trust_voice.land",
+        (cs.programmes, pop.council, pop.land_trust_eligible, prog.land_trust_efficacy),
+        lambda: (
+            0.0
+            + prog.land_trust_efficacy
+            * (cs.has("community_land_trust")[pop.council] & pop.land_trust_eligible)
+        ),
+    ).copy()
+    youth_p = cs.has("youth_trust")[c_p] & pop.youth[parts]
+    land_p = cs.has("community_land_trust")[c_p] & pop.land_trust_eligible[parts]
+    eff_p = np.where(heard_p, spec.heard_efficacy_gain, 0.0) - np.where(
+        ~heard_p, spec.ignored_efficacy_loss, 0.0
     )
-    youth = cs.has("youth_trust")[pop.council] & pop.youth & pop.participating
-    land = cs.has("community_land_trust")[pop.council] & pop.land_trust_eligible
-    eff_change = eff_change + prog.youth_efficacy * youth + prog.land_trust_efficacy * land
+    eff_change[parts] = eff_p + prog.youth_efficacy * youth_p + prog.land_trust_efficacy * land_p
     pop.trust_local = np.clip(bounded_gain(pop.trust_local, trust_change), 0, 1)
     pop.efficacy = np.clip(bounded_gain(pop.efficacy, np.clip(eff_change, -1, 1)), 0, 1)
     pop.heard, pop.ignored = heard, ignored
