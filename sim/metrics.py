@@ -39,8 +39,8 @@ GROUPS = ("q1", "q2", "q3", "q4", "q5", "youth", "tenants")
 def gini(x: np.ndarray) -> float:
     r"""Gini coefficient, :math:`G = \sum_i (2i - n - 1) x_{(i)} / (n \sum_i x_i)`.
 
-    Exact: one sort of a copy (numpy's vectorised sort), then a dot product with the
-    weights :math:`2i - n - 1`, which are kept between calls for the same :math:`n`.
+    Exact: one sort of a copy (numpy's vectorised sort), then a sum against the weights
+    :math:`2i - n - 1`, which are kept between calls for the same :math:`n`.
 
     >>> gini(np.array([1.0, 1.0, 1.0]))
     0.0
@@ -51,7 +51,11 @@ def gini(x: np.ndarray) -> float:
     total = float(x.sum())
     if n == 0 or total <= 0:
         return 0.0
-    return float(np.dot(_gini_weights(n), np.sort(x)) / (n * total))
+    xs = np.sort(x)
+    # numpy's pairwise sum, not BLAS ``dot``: a multithreaded BLAS splits the sum by thread
+    # count, so the last digits would depend on the machine
+    weighted = np.multiply(_gini_weights(n), xs, out=xs).sum()
+    return float(weighted / (n * total))
 
 
 @functools.lru_cache(maxsize=4)

@@ -67,7 +67,8 @@ def expected_shares(utility: np.ndarray, weights: np.ndarray) -> np.ndarray:
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)
     total = weights.sum()
-    return (weights @ p) / total if total > 0 else p.mean(axis=0)
+    # a plain numpy sum rather than BLAS, whose threads would make the last digits machine-dependent
+    return (weights[:, None] * p).sum(axis=0) / total if total > 0 else p.mean(axis=0)
 
 
 def butler_swing(before: np.ndarray, after: np.ndarray) -> float:
