@@ -22,10 +22,14 @@ GOVSIM = [sys.executable, "-m", "sim"]
 
 
 def experiment(tmp: Path, *, levels: int = 8, reps: int = 3, size: int = 300, steps: int = 24):
+    # A private copy of the scenario: other people editing scenarios/ mid-test must not change
+    # the experiment's fingerprint between the killed sweep and its resume.
+    base = tmp / "base.toml"
+    base.write_text(BASE.read_text(encoding="utf-8"), encoding="utf-8")
     coop = ", ".join(f"{i / (levels - 1):.3f}" for i in range(levels))
     path = tmp / "exp.toml"
     path.write_text(
-        f'[experiment]\nscenario = "{BASE}"\nreplicates = {reps}\nsteps = {steps}\nseed = 3\n'
+        f'[experiment]\nscenario = "{base.name}"\nreplicates = {reps}\nsteps = {steps}\nseed = 3\n'
         f'[parameters]\n"council.cooperation" = [{coop}]\n'
         f'[overrides]\n"population.size" = {size}\n[keep]\ntimeseries = ["trust_local"]\n',
         encoding="utf-8",
