@@ -146,7 +146,7 @@ def group_figure(summary: pd.DataFrame, labels: Sequence[str], horizon: str = "f
         layout="constrained",
     )
     y = np.arange(len(groups))[::-1].astype(float)
-    offsets = np.linspace(-0.18, 0.18, len(others)) if len(others) > 1 else [0.0]
+    offsets = np.linspace(0.18, -0.18, len(others)) if len(others) > 1 else [0.0]
     for ax, var in zip(axes.flat, variables, strict=True):
         ax.axvline(0, color="#333333", lw=0.8)
         for off, lab in zip(offsets, others, strict=True):

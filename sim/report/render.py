@@ -139,7 +139,7 @@ def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any
     argv = list(man.get("command") or [])
     seeds = man.get("comparison", {}).get("replicate_seeds") or []
     ctx: dict[str, Any] = {
-        "title": " vs ".join(pretty(lab) for lab in labels[1:]) + f" against {pretty(base)}",
+        "title": " and ".join(pretty(lab) for lab in labels[1:]) + f" against {pretty(base)}",
         "baseline": base,
         "labels": labels,
         "scenarios": scenarios,
