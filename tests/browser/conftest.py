@@ -82,7 +82,9 @@ def dashboard_url(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a live sync Playwright holds an asyncio loop, and other test
+# files that start their own sync_playwright() must not find it still running.
+@pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
 
