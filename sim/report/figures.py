@@ -70,7 +70,7 @@ def _svg(fig: plt.Figure, uid: str, title: str) -> str:
 def _style(ax: plt.Axes) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(alpha=0.25, lw=0.6)
-    ax.tick_params(labelsize=8)
+    ax.tick_params(labelsize=9)
 
 
 def timeseries_figure(bands: pd.DataFrame, labels: Sequence[str], metric: str) -> str:
@@ -84,8 +84,8 @@ def timeseries_figure(bands: pd.DataFrame, labels: Sequence[str], metric: str) -
             continue
         ax.fill_between(df["step"], df["low"], df["high"], color=cols[label], alpha=0.22, lw=0)
         ax.plot(df["step"], df["mean"], color=cols[label], lw=1.8, label=label)
-    ax.set_xlabel("month", fontsize=8)
-    ax.set_title(LABELS.get(metric, metric), fontsize=9.5, loc="left")
+    ax.set_xlabel("month", fontsize=9)
+    ax.set_title(LABELS.get(metric, metric), fontsize=10.5, loc="left")
     _style(ax)
     return _svg(fig, f"ts-{metric}", f"{LABELS.get(metric, metric)} over time, by scenario")
 
