@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -165,11 +166,11 @@ class RunStore:
         if isinstance(result, FailedRun):
             if rid in self._ok:
                 return  # a retry failed after a success: keep the success
-            write_parquet_atomic(row, self.parts / f"{rid}.failed.parquet")
+            _write_part(row, self.parts / f"{rid}.failed.parquet")
             self._failed.add(rid)
             return
-        write_parquet_atomic(result.timeseries_frame(), self.parts / f"{rid}.ts.parquet")
-        write_parquet_atomic(row, self.parts / f"{rid}.ok.parquet")  # the commit point
+        _write_part(result.timeseries_frame(), self.parts / f"{rid}.ts.parquet")
+        _write_part(row, self.parts / f"{rid}.ok.parquet")  # the commit point
         (self.parts / f"{rid}.failed.parquet").unlink(missing_ok=True)
         self._ok.add(rid)
         self._failed.discard(rid)
@@ -239,6 +240,13 @@ class RunStore:
         if writer is None:
             pd.DataFrame({"run_id": pd.Series([], dtype="str"), "step": []}).to_parquet(tmp)
         tmp.replace(target)
+
+
+def _write_part(df: pd.DataFrame, path: Path) -> None:
+    """Write a small part atomically (pyarrow directly: half the time of pandas' writer)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+    os.replace(tmp, path)
 
 
 _FIRST = ("run_id", "scenario", "point", "replicate", "seed", "status", "error")
