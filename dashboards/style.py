@@ -28,5 +28,7 @@ CSS = """
 .govsim table.params { border-collapse: collapse; font-size: 17px; }
 .govsim table.params td { padding: 2px 12px 2px 0; border-bottom: 1px solid #eee; }
 .govsim .setting-label { font-size: 18px; font-weight: 500; margin-top: 6px; }
+.govsim .v-card__text, .govsim .scenario-card { font-size: 18px; }
+.govsim .v-card__title { font-size: 23px; }
 .govsim .mono { font-family: monospace; font-size: 15px; white-space: pre-wrap; }
 """
