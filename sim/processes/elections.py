@@ -13,7 +13,8 @@ their own efficacy (drawn with the Gumbel-max trick):
            \quad \epsilon_{ip} \sim \mathrm{Gumbel}(0, 1).
 
 The party with most votes forms the government.  Swing is Butler swing between the two
-leading parties of the previous election.  Winners' voters gain trust in national government
+leading parties of the previous election (at the first election, of the step-0 poll: the
+shares expected from the initial population).  Winners' voters gain trust in national government
 and losers' voters lose some (Anderson et al. 2005, "Losers' Consent").
 
 References
@@ -108,7 +109,8 @@ def step(world: World, spec: ElectionsSpec, rng: np.random.Generator, *, called:
     choice = np.argmax(choice_utility(world, spec) + gumbel, axis=1).astype(np.int16)
     counts = np.bincount(choice[votes], minlength=k).astype(float)
     shares = counts / counts.sum() if counts.sum() > 0 else np.full(k, 1.0 / k)
-    world.swing = butler_swing(parties.vote_share, shares) if world.elections_held else 0.0
+    # against the previous election, or at the first one against the step-0 poll
+    world.swing = butler_swing(parties.vote_share, shares)
     winner = int(np.argmax(shares))
     world.government_changed = winner != parties.government
     parties.government = winner
