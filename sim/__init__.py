@@ -1,15 +1,17 @@
 """govsim: an agent-based model of centralised versus co-operative local governance.
 
+The public names are imported on first use (PEP 562), so ``govsim --help`` and
+``govsim validate`` do not pay for importing Mesa.
+
 >>> import sim
 >>> model = sim.GovernanceModel(rng=1, **{"population.size": 100})
 >>> model.run(steps=2)
 """
 
-from .agents import Citizen, Council, Government, Party
-from .metrics import HEADLINE
-from .model import GovernanceModel
-from .scenario import ScenarioError, load_scenario, scenario_from_dict
-from .schema import Scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "HEADLINE",
@@ -25,3 +27,35 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_WHERE = {
+    "Citizen": ".agents",
+    "Council": ".agents",
+    "Government": ".agents",
+    "Party": ".agents",
+    "HEADLINE": ".metrics",
+    "GovernanceModel": ".model",
+    "ScenarioError": ".scenario",
+    "load_scenario": ".scenario",
+    "scenario_from_dict": ".scenario",
+    "Scenario": ".schema",
+}
+
+if TYPE_CHECKING:
+    from .agents import Citizen, Council, Government, Party
+    from .metrics import HEADLINE
+    from .model import GovernanceModel
+    from .scenario import ScenarioError, load_scenario, scenario_from_dict
+    from .schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -16,11 +16,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .runner import RunResult
+if TYPE_CHECKING:
+    from .runner import RunResult
 
 __all__ = [
     "MANIFEST",

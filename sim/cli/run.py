@@ -10,10 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..metrics import HEADLINE
-from ..plots import LABELS, plot_metrics
 from ..results import check_output_dir, manifest, write_results
-from ..runner import run_scenario
 from ..scenario import ScenarioError, load_scenario, parameter_paths, scenario_json_schema
 from ._common import app, console, err_console, fail, progress_bar, user_errors
 
@@ -32,20 +29,23 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     *,
     steps: Annotated[
-        int | None, typer.Option(help="Months to simulate [default: scenario's].")
+        int | None, typer.Option(help="Months to simulate \\[default: scenario's].")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Random seed [default: scenario's].", min=0)
+        int | None, typer.Option(help="Random seed \\[default: scenario's].", min=0)
     ] = None,
     set_: SetOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results directory [default: results/<scenario>-seed<S>].")
+        Path | None, typer.Option(help="Results directory \\[default: results/<scenario>-seed<S>].")
     ] = None,
 ) -> None:
     """Run one scenario and write runs.parquet, timeseries.parquet, manifest.json, metrics.png.
 
     Example: govsim run scenarios/cooperative_council.toml --steps 60 --seed 7 --out results/coop
     """
+    from ..plots import plot_metrics
+    from ..runner import run_scenario
+
     with user_errors():
         started = dt.datetime.now(dt.UTC)
         sc = load_scenario(scenario, overrides=set_ or [])
@@ -86,6 +86,9 @@ def run(
 
 
 def _summary(ts, name: str) -> None:
+    from ..metrics import HEADLINE
+    from ..plots import LABELS
+
     table = Table(title=f"{name}: start and end")
     table.add_column("metric")
     table.add_column("step 0", justify="right")
