@@ -91,7 +91,13 @@ def deffuant(x: np.ndarray, a: np.ndarray, b: np.ndarray, epsilon: float, mu: fl
 
 def spillover(local: np.ndarray, national: np.ndarray, a: float, b: float):
     """Simultaneous spill-over between trust in council and in national government."""
-    return local + b * (national - local), national + a * (local - national)
+    new_local = national - local
+    new_local *= b
+    new_local += local
+    new_national = local - national
+    new_national *= a
+    new_national += national
+    return new_local, new_national
 
 
 def step(world: World, spec: SocialInfluenceSpec, rng: np.random.Generator) -> None:
@@ -108,10 +114,12 @@ def step(world: World, spec: SocialInfluenceSpec, rng: np.random.Generator) -> N
         national = deffuant(national, a, b, spec.epsilon, spec.mu)
     if spec.anchoring > 0:
         a = spec.anchoring
-        local = (1 - a) * local + world.cached(
+        local = (1 - a) * local
+        local += world.cached(
             "anchor.local", (pop.disposition_local, a), lambda: a * pop.disposition_local
         )
-        national = (1 - a) * national + world.cached(
+        national = (1 - a) * national
+        national += world.cached(
             "anchor.national", (pop.disposition_national, a), lambda: a * pop.disposition_national
         )
     local, national = spillover(local, national, spec.local_to_national, spec.national_to_local)

@@ -46,12 +46,18 @@ def asymmetric_update(
     True
     """
     gap = performance - expectation
-    return np.clip(trust + np.where(gap > 0, up, down) * gap, 0.0, 1.0)
+    out = np.where(gap > 0, up, down)
+    out *= gap
+    out += trust  # T + alpha (P - E), computed in place (addition commutes exactly)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def adapt_expectation(expectation: np.ndarray, performance: np.ndarray, rate: float) -> np.ndarray:
     r"""Adaptive expectations, :math:`E + \lambda (P - E)`."""
-    return expectation + rate * (performance - expectation)
+    out = performance - expectation
+    out *= rate
+    out += expectation
+    return out
 
 
 def national_performance(world: World, blame: float) -> np.ndarray:

@@ -42,7 +42,11 @@ def bounded_gain(x: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     >>> bounded_gain(np.array([0.5, 0.5]), np.array([0.5, -0.5])).tolist()
     [0.75, 0.25]
     """
-    return np.where(gain >= 0, x + gain * (1 - x), x + gain * x)
+    room = 1 - x  # room left toward 1 where gain >= 0, toward 0 (x itself) elsewhere
+    np.copyto(room, x, where=np.asarray(gain) < 0)
+    room *= gain
+    room += x
+    return room
 
 
 def voice_record(heard: np.ndarray, ignored: np.ndarray, council: np.ndarray, k: int) -> np.ndarray:
@@ -104,6 +108,8 @@ def step(
         ~heard_p, spec.ignored_efficacy_loss, 0.0
     )
     eff_change[parts] = eff_p + prog.youth_efficacy * youth_p + prog.land_trust_efficacy * land_p
-    pop.trust_local = np.clip(bounded_gain(pop.trust_local, trust_change), 0, 1)
-    pop.efficacy = np.clip(bounded_gain(pop.efficacy, np.clip(eff_change, -1, 1)), 0, 1)
+    trust = bounded_gain(pop.trust_local, trust_change)
+    pop.trust_local = np.clip(trust, 0, 1, out=trust)
+    efficacy = bounded_gain(pop.efficacy, np.clip(eff_change, -1, 1, out=eff_change))
+    pop.efficacy = np.clip(efficacy, 0, 1, out=efficacy)
     pop.heard, pop.ignored = heard, ignored
