@@ -77,6 +77,8 @@ class Citizen(CellAgent):
             - 0.0
         )
         chance = m.draws["chance"][self.index] < self.council.opportunity
+        if "stay" in m.draws:  # last month's participants may stay involved (persistence)
+            chance = chance or (self.participating and m.draws["stay"][self.index] < p.persistence)
         self.next_participating = bool(chance and share + TOLERANCE >= theta)
 
     def advance_participation(self) -> None:
@@ -352,6 +354,8 @@ class MesaBaseline(mesa.Model):
         n = len(self.citizens)
         part = self.streams["participation"]
         self.draws = {"chance": part.random(n), "decide": part.random(n)}
+        if hasattr(self.spec.processes.participation, "persistence"):
+            self.draws["stay"] = part.random(n)
         self.draws["heard"] = self.streams["trust_voice"].random(n)
 
     def step(self) -> None:

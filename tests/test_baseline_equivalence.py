@@ -97,3 +97,43 @@ def test_baseline_refuses_rules_it_does_not_implement():
         mesa_baseline.MesaBaseline(
             rng=1, **{"population.size": 50, "council.programmes": ["youth_trust"]}
         )
+
+
+# The array model's shortcuts change nothing ---------------------------------------------
+
+
+def test_networkx_graph_is_built_only_on_request_and_changes_nothing():
+    params = {"population.size": 400, "processes.network_change.enabled": True}
+    asked = sim.GovernanceModel(rng=8, **params)
+    never = sim.GovernanceModel(rng=8, **params)
+    for _ in range(6):
+        assert asked.graph.number_of_edges() == asked.world.graph.edge_count
+        asked.step()
+        never.step()
+    assert never._nx_graph is None
+    assert asked.datacollector.get_model_vars_dataframe().equals(
+        never.datacollector.get_model_vars_dataframe()
+    )
+
+
+@pytest.mark.parametrize("kind", ["watts_strogatz", "barabasi_albert", "sbm"])
+def test_neighbour_share_is_bit_for_bit_the_sparse_product(kind):
+    model = sim.GovernanceModel(
+        rng=2, **{"population.size": 3000, "network.kind": kind, "network.mean_degree": 3}
+    )
+    g = model.world.graph
+    rng = np.random.default_rng(0)
+    for share in (0.0, 0.01, 0.3, 1.0):  # both counting paths (gather and product)
+        mask = rng.random(g.n) < share
+        np.testing.assert_array_equal(g.neighbour_share(mask), g.neighbour_mean(mask * 1.0))
+
+
+def test_writing_through_a_citizen_handle_refreshes_cached_groups():
+    model = sim.GovernanceModel(rng=3, **{"population.size": 300})
+    model.step()
+    citizen = next(c for c in model.agents_by_type[sim.Citizen] if not c.tenant)
+    citizen.tenant = True
+    model.step()
+    pop = model.world.population
+    expected = pop.trust_local[pop.tenant].sum() / pop.tenant.sum()
+    assert model.observation["trust_local_tenants"] == expected

@@ -1,0 +1,218 @@
+"""Speed and memory of govsim, against a plain Mesa model and against one sparse product.
+
+    .venv/bin/python benchmarks/run.py            # 1k, 10k, 100k, 1M citizens (~5 minutes)
+    .venv/bin/python benchmarks/run.py --sizes 1000,10000 --baseline-steps 5
+
+Prints a table and writes ``benchmarks/out/benchmark.csv``.  Each size runs in a fresh
+subprocess (so its peak memory is its own):
+
+* ``model``: the model is built ``--builds`` times (median construction time), then runs
+  ``--steps`` steps; every tenth step one sparse matrix-vector product over the model's own
+  graph (``world.graph.matrix @ x``, float64, average degree 10) is timed next to it, so
+  ``step / spmv`` is a ratio of medians measured side by side.  Peak memory is the
+  subprocess's peak resident set size over construction and all steps.  Up to
+  ``sim.resources.HANDLE_LIMIT`` citizens a second model without citizen handles steps
+  alternately with the first (``handles`` = step time with handles / without).
+* ``baseline`` (up to ``--baseline-max`` citizens): the same rules as one Mesa agent per
+  citizen (``benchmarks/mesa_baseline.py``); the baseline and the model step alternately
+  (``--baseline-steps`` each), and ``speed-up`` is the ratio of their median step times.
+
+The machine may be shared: every number is a median, and every ratio compares runs
+interleaved in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = (
+    "citizens",
+    "build_s",
+    "step_ms",
+    "spmv_ms",
+    "step_over_spmv",
+    "peak_rss_mb",
+    "steps",
+    "handles",
+    "baseline_build_s",
+    "baseline_step_ms",
+    "speedup_vs_mesa",
+)
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def child_model(n: int, steps: int, builds: int, seed: int) -> dict:
+    """Construction, step and spmv times, and peak memory, of the model at ``n`` citizens."""
+    import numpy as np
+
+    import sim
+    from sim.resources import HANDLE_LIMIT
+
+    params = {"population.size": n, "network.mean_degree": 10}
+    build = []
+    for _ in range(builds):
+        model = None  # free the previous one first (peak memory is one model's)
+        t = time.perf_counter()
+        model = sim.GovernanceModel(rng=seed, **params)
+        build.append(time.perf_counter() - t)
+    other = None
+    if n <= HANDLE_LIMIT:
+        other = sim.GovernanceModel(rng=seed, citizen_handles=False, **params)
+    matrix = model.world.graph.matrix
+    x = np.random.default_rng(0).random(n)
+    step, spmv, bare = [], [], []
+    for i in range(steps):
+        t = time.perf_counter()
+        model.step()
+        step.append(time.perf_counter() - t)
+        if other is not None:
+            t = time.perf_counter()
+            other.step()
+            bare.append(time.perf_counter() - t)
+        if i % 10 == 0:
+            for _ in range(3):
+                t = time.perf_counter()
+                matrix @ x
+                spmv.append(time.perf_counter() - t)
+    if other is not None:  # handles change nothing
+        a = model.datacollector.get_model_vars_dataframe()
+        b = other.datacollector.get_model_vars_dataframe()
+        assert a.equals(b), "citizen handles changed the results"
+    return {
+        "citizens": n,
+        "build_s": _median(build),
+        "step_ms": 1e3 * _median(step),
+        "spmv_ms": 1e3 * _median(spmv),
+        "step_over_spmv": _median(step) / _median(spmv),
+        "peak_rss_mb": _peak_rss_mb(),
+        "steps": steps,
+        "handles": _median(step) / _median(bare) if bare else float("nan"),
+    }
+
+
+def child_baseline(n: int, steps: int, seed: int) -> dict:
+    """Median step of the Mesa baseline and of the model, stepping alternately."""
+    sys.path.insert(0, str(HERE))
+    from mesa_baseline import MesaBaseline
+
+    import sim
+
+    params = {"population.size": n, "network.mean_degree": 10}
+    model = sim.GovernanceModel(rng=seed, **params)
+    t = time.perf_counter()
+    base = MesaBaseline(rng=seed, **params)
+    build = time.perf_counter() - t
+    ours, theirs = [], []
+    for _ in range(steps):
+        t = time.perf_counter()
+        base.step()
+        theirs.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        model.step()
+        ours.append(time.perf_counter() - t)
+    return {
+        "baseline_build_s": build,
+        "baseline_step_ms": 1e3 * _median(theirs),
+        "model_step_ms_alongside": 1e3 * _median(ours),
+        "speedup_vs_mesa": _median(theirs) / _median(ours),
+    }
+
+
+def _spawn(args: list[str]) -> dict:
+    env = dict(os.environ)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child {args} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "-"
+        return f"{value:,.3g}" if value < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark table (or, with ``--child``, one measurement)."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sizes", default="1000,10000,100000,1000000")
+    p.add_argument("--steps", type=int, default=120, help="model steps per size")
+    p.add_argument("--builds", type=int, default=3, help="constructions per size")
+    p.add_argument("--baseline-max", type=int, default=100_000)
+    p.add_argument("--baseline-steps", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", type=Path, default=HERE / "out")
+    p.add_argument("--child", choices=["model", "baseline"], help=argparse.SUPPRESS)
+    p.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.child == "model":
+        print(json.dumps(child_model(a.n, a.steps, a.builds, a.seed)))
+        return
+    if a.child == "baseline":
+        print(json.dumps(child_baseline(a.n, a.baseline_steps, a.seed)))
+        return
+
+    rows = []
+    for n in [int(s) for s in a.sizes.split(",")]:
+        common = ["--n", str(n), "--seed", str(a.seed)]
+        row = _spawn(
+            ["--child", "model", "--steps", str(a.steps), "--builds", str(a.builds)] + common
+        )
+        if n <= a.baseline_max:
+            steps = a.baseline_steps if n >= 100_000 else max(a.baseline_steps, 10)
+            row.update(_spawn(["--child", "baseline", "--baseline-steps", str(steps)] + common))
+        rows.append(row)
+        print(f"  measured {n:,} citizens", file=sys.stderr, flush=True)
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    path = a.out / "benchmark.csv"
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            w.writerow({c: row.get(c, "") for c in COLUMNS})
+    headers = (
+        "citizens",
+        "build s",
+        "step ms",
+        "spmv ms",
+        "step/spmv",
+        "peak MB",
+        "steps",
+        "handles",
+        "Mesa build s",
+        "Mesa step ms",
+        "speed-up",
+    )
+    table = [[_fmt(row.get(c, float("nan"))) for c in COLUMNS] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
+    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
+    for r in table:
+        print("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
+    print(f"\nwritten {path}")
+
+
+if __name__ == "__main__":
+    main()
