@@ -248,6 +248,11 @@ class ParticipationSpec(_Process):
     cooperation_opportunity: Unit = Field(
         0.5, description="Added chance per unit of effective council cooperation."
     )
+    persistence: Unit = Field(
+        0.3,
+        description="Chance that last month's participants stay involved without a fresh "
+        "opportunity (panels, groups).",
+    )
     cost_deprivation: NonNeg = Field(0.25, description="Threshold raise per unit deprivation.")
     motivation_efficacy: NonNeg = Field(0.3, description="Threshold cut per unit efficacy.")
     motivation_trust: NonNeg = Field(0.1, description="Threshold cut per unit trust in council.")
@@ -436,6 +441,20 @@ class NationalPolicyEvent(_EventBase):
     austerity: Unit | None = None
 
 
+class MobiliseEvent(_EventBase):
+    """A campaign brings part of a group into taking part this month.
+
+    The first ``share`` of the group's members in citizen order take part: on a ring lattice
+    (Watts-Strogatz with little rewiring) citizen order is position, so this seeds one cluster.
+    """
+
+    kind: Literal["mobilise"] = Field(description="Event kind.")
+    group: Group = Field("all", description="Who is mobilised.")
+    share: Unit = Field(
+        0.05, description="Share of the group mobilised (a block in citizen order)."
+    )
+
+
 class ElectionEvent(_EventBase):
     """A general election is called (snap election)."""
 
@@ -449,6 +468,7 @@ Event = Annotated[
     | ProgrammeEvent
     | SetCouncilEvent
     | NationalPolicyEvent
+    | MobiliseEvent
     | ElectionEvent,
     Field(discriminator="kind"),
 ]

@@ -78,6 +78,14 @@ events = st.lists(
             }
         ),
         st.fixed_dictionaries({"step": st.integers(1, 10), "kind": st.just("election")}),
+        st.fixed_dictionaries(
+            {
+                "step": st.integers(0, 10),
+                "kind": st.just("mobilise"),
+                "share": unit,
+                "group": st.sampled_from(["all", "youth", "tenants", "deprived"]),
+            }
+        ),
     ),
     max_size=4,
 )

@@ -3,8 +3,9 @@
 Kinds (see :mod:`sim.schema`): ``shock`` (add ``size`` to trust or efficacy of a group, clipped
 to [0, 1]), ``performance`` (national performance changes, then recovers geometrically),
 ``budget_cut`` (budgets times 1 - size), ``programme_start``/``programme_stop``,
-``set_cooperation``/``set_responsiveness``, ``national_policy`` and ``election`` (a snap
-election this step). Events are deterministic: this process draws no random numbers.
+``set_cooperation``/``set_responsiveness``, ``national_policy``, ``mobilise`` (part of a group
+takes part this month, a block in citizen order) and ``election`` (a snap election this step).
+Events are deterministic: this process draws no random numbers.
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def apply_event(world: World, event) -> bool:
             world.government.centralisation = event.centralisation
         if event.austerity is not None:
             world.government.austerity = event.austerity
+    elif kind == "mobilise":
+        members = np.flatnonzero(group_mask(world, event.group) & councils[pop.council])
+        chosen = members[: int(round(event.share * len(members)))]
+        participating = pop.participating.copy()
+        participating[chosen] = True
+        pop.participating = participating
     elif kind == "election":
         return True
     return False

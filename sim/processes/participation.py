@@ -13,11 +13,18 @@ last month reaches one's effective threshold,
 Logit rule: :math:`\Pr(p_i) = \sigma(\beta_0 + \beta_E E_i + \beta_T T_i + \beta_s s_i +
 \beta_d d_i)`.
 
+Those who took part last month keep the chance with probability :math:`\pi` (persistence:
+standing panels and groups) without a fresh opportunity; they still decide by the rule, so a
+group of participants stays together only while its members' thresholds are met (the
+mechanism of complex contagion: Centola and Macy 2007; Centola 2010).
+
 References
 ----------
 .. [1] Granovetter, M. (1978). Threshold models of collective behavior. American Journal of
    Sociology 83(6), 1420-1443. doi:10.1086/226707
 .. [2] Verba, S., Schlozman, K. L., Brady, H. (1995). Voice and Equality. Harvard UP.
+.. [3] Centola, D. (2010). The spread of behavior in an online social network experiment.
+   Science 329(5996), 1194-1197. doi:10.1126/science.1185231
 """
 
 from __future__ import annotations
@@ -92,6 +99,8 @@ def step(
     )
     chance = rng.random(n) < o
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
+    # last month's participants stay involved without a fresh opportunity (a panel, a group)
+    chance |= pop.participating & (rng.random(n) < spec.persistence)
     if spec.rule == "threshold":
         # theta = threshold + cost d - m_E E - m_T T - youth cut, left to right as written
         theta = world.cached(
