@@ -24,14 +24,16 @@ def sweep(
     ] = "serial",
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes (processes, local Dask) [default: all cores].", min=1),
+        typer.Option(
+            help="Worker processes (processes, local Dask) \\[default: all cores].", min=1
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Join a running Dask cluster, e.g. tcp://10.0.0.5:8786 (needs dask)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results directory [default: results/<experiment>].")
+        Path | None, typer.Option(help="Results directory \\[default: results/<experiment>].")
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Complete a sweep in --out: run only missing runs.")
@@ -120,7 +122,7 @@ def analyze(
         bool, typer.Option("--morris", help="Morris mu*/sigma (morris designs).")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option(help="Where tables and plots go [default: RESULTS].")
+        Path | None, typer.Option(help="Where tables and plots go \\[default: RESULTS].")
     ] = None,
     metrics: Annotated[
         list[str] | None, typer.Option("--metric", help="Metric(s) to analyse (repeatable).")
