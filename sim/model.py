@@ -205,9 +205,12 @@ class GovernanceModel(mesa.Model):
         )
         self.council_summary = {
             name: np.bincount(council, weights=getattr(pop, name), minlength=k) / count
-            for name in ("trust_local", "participating", "service_quality")
+            for name in ("trust_local", "service_quality")
         }
-        self.council_summary["participation"] = self.council_summary.pop("participating")
+        # counts of participants: the same integers a weighted sum of 0/1 gives, without a
+        # floating-point pass over everyone
+        taking_part = np.bincount(council[pop.participating], minlength=k).astype(float)
+        self.council_summary["participation"] = taking_part / count
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ accessors

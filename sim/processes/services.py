@@ -161,28 +161,33 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
     )
-    # allocate(), with per-council factors gathered once
+    # allocate(), with per-council factors spread over citizens once (a scalar when there is
+    # one council: the same products, without a gather)
     r_c, e_c, s_c = cs.responsiveness, cs.efficiency, coop
-    central = budget[council]
+
+    def spread(per_council: np.ndarray):
+        return per_council[0] if k == 1 else per_council[council]
+
+    central = spread(budget)
     central *= st["central_factor"]
     per_need_g = np.divide(
         world.voice_share.ravel(), st["need_g"], out=np.zeros(5 * k), where=st["need_g"] > 0
     )
-    voice = (budget * n_c)[council]
+    voice = spread(budget * n_c)
     voice *= per_need_g[groups]
     voice *= pop.need
     co_factor = (1 - spec.participation_overhead) * (1 + spec.coproduction_bonus * r_c) * e_c
-    mix = r_c[council]
+    mix = spread(r_c)
     mix *= voice
-    rest = (1 - r_c)[council]
+    rest = spread(1 - r_c)
     rest *= central
     mix += rest
-    co = co_factor[council]
+    co = spread(co_factor)
     co *= mix
-    received = (1 - s_c)[council]
+    received = spread(1 - s_c)
     received *= central
-    received *= e_c[council]
-    co *= s_c[council]
+    received *= spread(e_c)
+    co *= spread(s_c)
     received += co
     need_eff = world.cached(
         "services.need_eff",
@@ -198,7 +203,10 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
     )
     met = np.minimum(received, need_eff)
     pop.received = received
-    pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
+    if world.cached("services.need_positive", (need_eff,), lambda: bool(np.all(need_eff > 0))):
+        pop.service_quality = np.divide(met, need_eff)
+    else:
+        pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
     spent = float(np.dot(n_c, budget))
     world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
 

@@ -46,9 +46,14 @@ def asymmetric_update(
     True
     """
     gap = performance - expectation
-    out = np.where(gap > 0, up, down)
-    out *= gap
-    out += trust  # T + alpha (P - E), computed in place (addition commutes exactly)
+    # alpha_pm (P - E) without a data-dependent branch (np.where mispredicts on random signs):
+    # max(gap, 0) up + min(gap, 0) down is exactly gap * up or gap * down, plus a zero
+    out = np.maximum(gap, 0.0)
+    out *= up
+    np.minimum(gap, 0.0, out=gap)
+    gap *= down
+    out += gap
+    out += trust  # T + alpha (P - E) (addition commutes exactly)
     return np.clip(out, 0.0, 1.0, out=out)
 
 

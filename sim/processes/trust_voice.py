@@ -42,7 +42,9 @@ def bounded_gain(x: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     >>> bounded_gain(np.array([0.5, 0.5]), np.array([0.5, -0.5])).tolist()
     [0.75, 0.25]
     """
-    room = 1 - x  # room left toward 1 where gain >= 0, toward 0 (x itself) elsewhere
+    room = np.asarray(
+        1 - x, dtype=float
+    )  # room left toward 1 where gain >= 0, toward 0 (x itself) elsewhere
     np.copyto(room, x, where=np.asarray(gain) < 0)
     room *= gain
     room += x
