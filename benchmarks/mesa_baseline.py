@@ -145,6 +145,9 @@ class Citizen(CellAgent):
         else:
             trust_change = tv.legitimacy_spillover * self.council.voice_record
             eff_change = 0.0
+        if self.participating and tv.national_share > 0:
+            national_change = tv.national_share * trust_change
+            self.trust_national = clip01(bounded_gain(self.trust_national, national_change))
         self.trust_local = clip01(bounded_gain(self.trust_local, trust_change))
         eff_change = max(-1.0, min(1.0, eff_change))
         self.efficacy = clip01(bounded_gain(self.efficacy, eff_change))

@@ -305,6 +305,11 @@ class TrustVoiceSpec(_Process):
     heard_trust_gain: Unit = Field(0.08, description="Trust gain of a heard participant.")
     heard_efficacy_gain: Unit = Field(0.1, description="Efficacy gain of a heard participant.")
     ignored_trust_loss: Unit = Field(0.1, description="Trust loss of an ignored participant.")
+    national_share: Unit = Field(
+        0.5,
+        description="Share of a participant's change in council trust that also applies to "
+        "trust in national government.",
+    )
     ignored_efficacy_loss: Unit = Field(0.08, description="Efficacy loss of an ignored one.")
     legitimacy_spillover: Unit = Field(
         0.5,

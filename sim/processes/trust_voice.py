@@ -13,7 +13,9 @@ as participation is common (:math:`a_c = P_c / N_c`):
 :math:`T \leftarrow T + \gamma a_c v_c (1 - T)` if :math:`v_c > 0`, else
 :math:`T + \gamma a_c v_c T` (a wider legitimacy effect; Olken 2010 found satisfaction rose
 with participation itself).
-Youth trust and land trust programmes add efficacy to their members.
+Heard and ignored participants' trust in national government moves too, by a share
+:math:`\nu` of their change in council trust (those who feel they have a say trust
+government more: OECD 2024).  Youth trust and land trust programmes add efficacy to their members.
 
 References
 ----------
@@ -110,6 +112,12 @@ def step(
         ~heard_p, spec.ignored_efficacy_loss, 0.0
     )
     eff_change[parts] = eff_p + prog.youth_efficacy * youth_p + prog.land_trust_efficacy * land_p
+    if spec.national_share > 0 and len(parts):
+        # having a say also colours trust in government as a whole (OECD 2024)
+        national = pop.trust_national.copy()
+        change_p = spec.national_share * trust_change[parts]
+        national[parts] = np.clip(bounded_gain(national[parts], change_p), 0, 1)
+        pop.trust_national = national
     trust = bounded_gain(pop.trust_local, trust_change)
     pop.trust_local = np.clip(trust, 0, 1, out=trust)
     efficacy = bounded_gain(pop.efficacy, np.clip(eff_change, -1, 1, out=eff_change))
