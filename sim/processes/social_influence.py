@@ -20,17 +20,17 @@ Anchoring (Friedkin and Johnsen 1990): after the exchange, each view moves back 
 citizen's own disposition :math:`x^0_i` (their initial view) by :math:`a`:
 :math:`x \leftarrow (1 - a) x + a x^0`; with :math:`a = 0` this is pure DeGroot or Deffuant.
 
-Spill-over: :math:`T^{nat} \leftarrow T^{nat} + a (T^{loc} - T^{nat})`,
-:math:`T^{loc} \leftarrow T^{loc} + b (T^{nat} - T^{loc})` (simultaneously).
+Spill-over: :math:`T^{nat} \leftarrow T^{nat} + \sigma_{LN} (T^{loc} - T^{nat})`,
+:math:`T^{loc} \leftarrow T^{loc} + \sigma_{NL} (T^{nat} - T^{loc})` (simultaneously).
 
 References
 ----------
 .. [1] DeGroot, M. H. (1974). Reaching a consensus. JASA 69(345), 118-121.
    doi:10.1080/01621459.1974.10480137
-.. [3] Friedkin, N. E., Johnsen, E. C. (1990). Social influence and opinions. Journal of
-   Mathematical Sociology 15(3-4), 193-206. doi:10.1080/0022250X.1990.9990069
 .. [2] Deffuant, G., Neau, D., Amblard, F., Weisbuch, G. (2000). Mixing beliefs among
    interacting agents. Advances in Complex Systems 3, 87-98. doi:10.1142/S0219525900000078
+.. [3] Friedkin, N. E., Johnsen, E. C. (1990). Social influence and opinions. Journal of
+   Mathematical Sociology 15(3-4), 193-206. doi:10.1080/0022250X.1990.9990069
 """
 
 from __future__ import annotations
