@@ -16,10 +16,10 @@ find_python() {
       command -v "$cand"; return 0
     fi
   done
-  # pyenv installs that are not the global version (as on the project's machines)
+  # pyenv installs that are not the global version (as on the project's machines); oldest >= 3.12 first
   if command -v pyenv >/dev/null 2>&1; then
     root=$(pyenv root)
-    for v in $(ls -1 "$root/versions" 2>/dev/null | sort -rV); do
+    for v in $(ls -1 "$root/versions" 2>/dev/null | sort -V); do
       py="$root/versions/$v/bin/python3"
       if [ -x "$py" ] && "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
         echo "$py"; return 0
