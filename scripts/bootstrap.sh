@@ -17,8 +17,9 @@ find_python() {
     fi
   done
   # pyenv installs that are not the global version (as on the project's machines); oldest >= 3.12 first
-  if command -v pyenv >/dev/null 2>&1; then
-    root=$(pyenv root)
+  root=${PYENV_ROOT:-$HOME/.pyenv}
+  command -v pyenv >/dev/null 2>&1 && root=$(pyenv root)
+  if [ -d "$root/versions" ]; then
     for v in $(ls -1 "$root/versions" 2>/dev/null | sort -V); do
       py="$root/versions/$v/bin/python3"
       if [ -x "$py" ] && "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
