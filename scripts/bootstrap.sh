@@ -9,7 +9,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 find_python() {
-  for cand in "${PYTHON:-}" python3.13 python3.12 python3; do
+  for cand in "${PYTHON:-}" python3.12 python3.13 python3; do
     [ -n "$cand" ] || continue
     if command -v "$cand" >/dev/null 2>&1 &&
        "$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
