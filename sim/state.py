@@ -131,16 +131,18 @@ class World:
 
         Used for what the processes derive from state that rarely changes (group indices,
         council sizes, need per group).  Large arrays in ``key`` are compared by identity (the
-        processes replace arrays, they do not write into them), small arrays by value, other
-        items by equality.  Code that writes into population arrays in place (the citizen
-        handles do) must call :meth:`invalidate`.
+        processes replace arrays, they do not write into them), small ones (per-council
+        arrays) by value, other items by equality.  Code that writes into population arrays
+        in place (the citizen handles do) must call :meth:`invalidate`.
         """
         hit = self.cache.get(name)
         if hit is not None and len(hit[0]) == len(key):
             if all(_same(a, b) for a, b in zip(hit[0], key, strict=True)):
                 return hit[1]
         value = build()
-        small = tuple(k.copy() if isinstance(k, np.ndarray) and k.size <= 4096 else k for k in key)
+        small = tuple(
+            k.copy() if isinstance(k, np.ndarray) and k.size <= _BY_VALUE else k for k in key
+        )
         self.cache[name] = (small, value)
         return value
 
@@ -149,11 +151,16 @@ class World:
         self.cache.clear()
 
 
+#: Arrays up to this size in a cache key are compared by value: every per-council array
+#: (at most 10,000 councils x 4 programmes), which events and Council agents write in place.
+_BY_VALUE = 65_536
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if a is b:
             return True
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and b.size <= 4096:
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and b.size <= _BY_VALUE:
             return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
         return False
     return a == b
