@@ -244,6 +244,7 @@ class RunStore:
 
 def _write_part(df: pd.DataFrame, path: Path) -> None:
     """Write a small part atomically (pyarrow directly: half the time of pandas' writer)."""
+    path.parent.mkdir(parents=True, exist_ok=True)  # finalise() removes it; more runs may follow
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
     os.replace(tmp, path)
