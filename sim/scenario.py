@@ -12,6 +12,7 @@ misspelt key.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import re
@@ -476,7 +477,7 @@ def scenario_from_dict(
     provenance: dict | None = None,
 ) -> Scenario:
     """Validate a scenario given as a dict (as read from TOML), after dotted overrides."""
-    data = _deepcopy(dict(data))
+    data = copy.deepcopy(dict(data))
     prov = provenance if provenance is not None else _provenance(data, source)
     if overrides:
         apply_overrides(data, overrides, prov)
@@ -539,11 +540,3 @@ def scenario_json_schema() -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "govsim scenario"
     return schema
-
-
-def _deepcopy(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _deepcopy(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_deepcopy(v) for v in x]
-    return x

@@ -7,8 +7,9 @@ Names load on first use, so the command line can read ``EXECUTORS`` without impo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_getattr
 
 __all__ = [
     "EXECUTORS",
@@ -42,9 +43,4 @@ if TYPE_CHECKING:
     from .tasks import FailedRun, Keep, RunTask, SweepSummary, execute, run_tasks
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.experiments' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _WHERE)

@@ -28,6 +28,7 @@ line when it can be found, the field, the value and what is allowed.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import itertools
@@ -314,7 +315,7 @@ def _with(data: dict, overrides: dict[str, Any], path: Path, section: str) -> Sc
 def _check_path(data: dict, key: str, path: Path, section: str) -> None:
     """Raise a clear error (with a suggestion) if ``key`` is not a scenario parameter."""
     try:
-        apply_overrides(_deepcopy(data), {key: _sample_value(data, key)})
+        apply_overrides(copy.deepcopy(data), {key: _sample_value(data, key)})
     except ScenarioError as exc:
         msg = str(exc).replace("--set: ", "")
         raise ExperimentError(f"{_where(path, (section, key))}: [{section}] {msg}") from None
@@ -486,11 +487,3 @@ def _fingerprint(exp: Experiment) -> str:
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _deepcopy(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _deepcopy(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_deepcopy(v) for v in x]
-    return x
