@@ -129,7 +129,7 @@ def _dask_executor(
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: no clash with 8787
             **kwargs,
         ) as cluster,
         Client(cluster) as client,
