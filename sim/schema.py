@@ -449,8 +449,10 @@ class NationalPolicyEvent(_EventBase):
 class MobiliseEvent(_EventBase):
     """A campaign brings part of a group into taking part this month.
 
-    The first ``share`` of the group's members in citizen order take part: on a ring lattice
-    (Watts-Strogatz with little rewiring) citizen order is position, so this seeds one cluster.
+    The first ``share`` of the group's members in citizen order take part this month whatever
+    their thresholds; from the next month on they decide by the participation rule like anyone
+    else. On a ring lattice (Watts-Strogatz with little rewiring) citizen order is position, so
+    this seeds one cluster.
     """
 
     kind: Literal["mobilise"] = Field(description="Event kind.")

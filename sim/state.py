@@ -120,6 +120,7 @@ class World:
     ties_formed: int = 0
     ties_decayed: int = 0
     voice_share: np.ndarray | None = None  # (councils, 5) co-produced budget by quintile
+    mobilised: np.ndarray | None = None  # citizens a mobilise event brings in this month
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

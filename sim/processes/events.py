@@ -82,9 +82,10 @@ def apply_event(world: World, event) -> bool:
     elif kind == "mobilise":
         members = np.flatnonzero(group_mask(world, event.group) & councils[pop.council])
         chosen = members[: int(round(event.share * len(members)))]
-        participating = pop.participating.copy()
-        participating[chosen] = True
-        pop.participating = participating
+        mobilised = np.zeros(pop.size, dtype=bool) if world.mobilised is None else world.mobilised
+        mobilised[chosen] = True
+        world.mobilised = mobilised  # participation adds them to this month's participants
+        pop.participating = pop.participating | mobilised
     elif kind == "election":
         return True
     return False

@@ -130,6 +130,9 @@ def step(
         )
         willing = decide < logit_probability(z)
     willing &= chance
+    if world.mobilised is not None:  # a campaign brought these in this month, willing or not
+        willing |= world.mobilised
+        world.mobilised = None
     pop.participating = willing
 
 
