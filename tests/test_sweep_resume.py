@@ -49,13 +49,13 @@ def test_sigkill_midway_then_resume_runs_each_exactly_once(tmp_path):
     parts = out / ".runs"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if parts.exists() and len(list(parts.glob("*.ok.parquet"))) >= 5:
+        if parts.exists() and len(list(parts.glob("*.ok.arrow"))) >= 5:
             break
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    done_before = {p.name.removesuffix(".ok.parquet") for p in parts.glob("*.ok.parquet")}
+    done_before = {p.name.removesuffix(".ok.arrow") for p in parts.glob("*.ok.arrow")}
     assert 5 <= len(done_before) < 24, "the sweep finished before it could be killed"
     assert not (out / "runs.parquet").exists()
 

@@ -3,11 +3,13 @@
 Layout while a sweep runs (``out/``)::
 
     manifest.json          provenance + the experiment's fingerprint (written first)
-    .runs/<id>.ts.parquet  the run's time series          (written atomically, first)
-    .runs/<id>.ok.parquet  the run's row of runs.parquet  (written atomically, last: the commit)
-    .runs/<id>.failed.parquet  a failed run's row (status "failed", error text)
+    .runs/<id>.ts.arrow    the run's time series          (written atomically, first)
+    .runs/<id>.ok.arrow    the run's row of runs.parquet  (written atomically, last: the commit)
+    .runs/<id>.failed.arrow    a failed run's row (status "failed", error text)
 
-A run counts as completed once its ``.ok.parquet`` part exists, and a part appears only whole
+Parts are Arrow IPC files (uncompressed): about ten times faster to write and read than small
+Parquet files, and they only live until :meth:`RunStore.finalise`.
+A run counts as completed once its ``.ok.arrow`` part exists, and a part appears only whole
 (temporary file + ``os.replace``), so ``kill -9`` at any moment loses at most the runs in
 flight. Writing the same run twice (a Dask retry) replaces identical files: adding is
 idempotent by run id. :meth:`RunStore.finalise` consolidates the parts into one
@@ -26,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from ..results import (
@@ -142,10 +145,10 @@ class RunStore:
             df = pd.read_parquet(runs, columns=["run_id", "status"])
             ok |= set(df.loc[df["status"] == "ok", "run_id"])
             failed |= set(df.loc[df["status"] != "ok", "run_id"])
-        for p in self.parts.glob("*.ok.parquet"):
-            ok.add(p.name.removesuffix(".ok.parquet"))
-        for p in self.parts.glob("*.failed.parquet"):
-            failed.add(p.name.removesuffix(".failed.parquet"))
+        for p in self.parts.glob("*.ok.arrow"):
+            ok.add(p.name.removesuffix(".ok.arrow"))
+        for p in self.parts.glob("*.failed.arrow"):
+            failed.add(p.name.removesuffix(".failed.arrow"))
         return ok, failed - ok
 
     def completed_ids(self) -> set[str]:
@@ -162,16 +165,16 @@ class RunStore:
         rid = result.run_id
         if not _SAFE_ID.match(rid):
             raise ValueError(f"run id {rid!r} must use only letters, digits, '.', '_' and '-'")
-        row = pd.DataFrame([result.runs_row()])
+        row = pa.Table.from_pylist([result.runs_row()])
         if isinstance(result, FailedRun):
             if rid in self._ok:
                 return  # a retry failed after a success: keep the success
-            _write_part(row, self.parts / f"{rid}.failed.parquet")
+            _write_part(row, self.parts / f"{rid}.failed.arrow")
             self._failed.add(rid)
             return
-        _write_part(result.timeseries_frame(), self.parts / f"{rid}.ts.parquet")
-        _write_part(row, self.parts / f"{rid}.ok.parquet")  # the commit point
-        (self.parts / f"{rid}.failed.parquet").unlink(missing_ok=True)
+        _write_part(_frame_to_table(result.timeseries_frame()), self.parts / f"{rid}.ts.arrow")
+        _write_part(row, self.parts / f"{rid}.ok.arrow")  # the commit point
+        (self.parts / f"{rid}.failed.arrow").unlink(missing_ok=True)
         self._ok.add(rid)
         self._failed.discard(rid)
 
@@ -180,25 +183,28 @@ class RunStore:
 
         Returns the runs table (one row per run, sorted by run id).
         """
-        rows: dict[str, pd.DataFrame] = {}
-        old_runs = self.out / RUNS
-        if old_runs.exists():
-            old = pd.read_parquet(old_runs)
-            for rid, one in old.groupby("run_id", sort=False):
-                rows[str(rid)] = one
-        for p in sorted(self.parts.glob("*.failed.parquet")):
-            rid = p.name.removesuffix(".failed.parquet")
+        parts: dict[str, Path] = {}
+        for p in sorted(self.parts.glob("*.failed.arrow")):
+            rid = p.name.removesuffix(".failed.arrow")
             if rid not in self._ok:
-                rows[rid] = pd.read_parquet(p)
-        for p in sorted(self.parts.glob("*.ok.parquet")):
-            rows[p.name.removesuffix(".ok.parquet")] = pd.read_parquet(p)
-        ids = sorted(rows)
-        frames = [rows[i] for i in ids if not rows[i].empty]
+                parts[rid] = p
+        for p in sorted(self.parts.glob("*.ok.arrow")):
+            parts[p.name.removesuffix(".ok.arrow")] = p
+        frames = []
+        old_runs = self.out / RUNS
+        if old_runs.exists():  # rows finalised earlier, unless a part replaces them
+            old = pd.read_parquet(old_runs)
+            frames.append(old[~old["run_id"].astype(str).isin(parts)])
+        if parts:
+            tables = [_read_part(parts[rid]) for rid in sorted(parts)]
+            frames.append(pa.concat_tables(tables, promote_options="permissive").to_pandas())
+        frames = [f for f in frames if not f.empty]
         runs = (
-            pd.concat(frames, ignore_index=True)
+            pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable")
             if frames
             else pd.DataFrame({"run_id": pd.Series([], dtype="str")})
         )
+        runs = runs.reset_index(drop=True)
         runs = runs[_column_order(runs.columns)]
         self._write_timeseries(sorted(self._ok))
         write_parquet_atomic(runs, self.out / RUNS)
@@ -224,9 +230,9 @@ class RunStore:
         writer: pq.ParquetWriter | None = None
         try:
             for rid in ok_ids:
-                part = self.parts / f"{rid}.ts.parquet"
+                part = self.parts / f"{rid}.ts.arrow"
                 if part.exists():
-                    table = pq.read_table(part)
+                    table = _read_part(part)
                 elif old is not None:
                     table = old.filter(pa.compute.equal(old["run_id"], rid))
                 else:
@@ -242,12 +248,22 @@ class RunStore:
         tmp.replace(target)
 
 
-def _write_part(df: pd.DataFrame, path: Path) -> None:
-    """Write a small part atomically (pyarrow directly: half the time of pandas' writer)."""
+def _frame_to_table(df: pd.DataFrame) -> pa.Table:
+    """A flat DataFrame as an Arrow table, column by column (skips pandas metadata: faster)."""
+    return pa.table({str(c): df[c].to_numpy() for c in df.columns})
+
+
+def _write_part(table: pa.Table, path: Path) -> None:
+    """Write a small part atomically, as an uncompressed Arrow IPC file."""
     path.parent.mkdir(parents=True, exist_ok=True)  # finalise() removes it; more runs may follow
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+    feather.write_feather(table, tmp, compression="uncompressed")
     os.replace(tmp, path)
+
+
+def _read_part(path: Path) -> pa.Table:
+    """Read a part written by :func:`_write_part`."""
+    return feather.read_table(path, memory_map=False)
 
 
 _FIRST = ("run_id", "scenario", "point", "replicate", "seed", "status", "error")

@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 
 from _browser import ROOT, Tab
+from playwright.sync_api import expect
 
 from sim.results import manifest, write_results
 from sim.runner import run_scenario
@@ -135,7 +136,7 @@ def test_results_page_shows_bands(tab, tmp_path):
     box = page.get_by_label("Results folder")
     box.fill(str(tmp_path))
     box.press("Enter")
-    page.locator(".results-summary").wait_for()
-    assert "6 runs" in page.locator(".results-summary").inner_text()
+    # the page may first show another results folder (e.g. one under results/): wait for ours
+    expect(page.locator(".results-summary")).to_contain_text("6 runs", timeout=15_000)
     page.locator("img").first.wait_for()
     tab.shot("results")
