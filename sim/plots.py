@@ -27,6 +27,19 @@ LABELS = {
 }
 
 
+#: Smallest y-range shown for a share (so that a change of 0.01 does not fill the panel).
+MIN_SPAN = 0.1
+
+
+def _at_least_span(ax, span: float, floor: float) -> None:
+    """Widen the y-range to at least ``span``, within [floor, 1]."""
+    lo, hi = ax.get_ylim()
+    if hi - lo < span:
+        mid = (lo + hi) / 2
+        lo = min(max(mid - span / 2, floor), 1.0 - span)
+        ax.set_ylim(lo, lo + span)
+
+
 def plot_metrics(
     ts: pd.DataFrame,
     path: Path,
@@ -45,6 +58,9 @@ def plot_metrics(
         for label, df in groups:
             ax.plot(df["step"], df[metric], lw=1.6, label=None if label is None else str(label))
         ax.set_title(LABELS.get(metric, metric), fontsize=10)
+        if metric in LABELS and metric != "value_for_money":
+            floor = -1.0 if metric == "participation_gap" else 0.0
+            _at_least_span(ax, MIN_SPAN, floor)
         ax.set_xlabel("month")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
