@@ -57,7 +57,7 @@ def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
     if b"\x00" in raw:
         raise ScenarioError(f"{path}: is a binary file, not a TOML {what} file.")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             f"{path}: is not UTF-8 text (byte {exc.start}); a {what} file must be UTF-8 TOML."
@@ -453,6 +453,16 @@ def format_validation_error(exc: ValidationError, data: dict, prov: dict, defaul
         kind = err["type"]
         if kind == "extra_forbidden":
             msg = f"{where}: unknown key {dotted!r}.{_suggest(loc)}"
+        elif kind in ("model_type", "dict_type"):
+            msg = (
+                f"{where}: {dotted} = {value!r}: must be a table of settings "
+                f"(a [{dotted}] section with keys under it)."
+            )
+        elif kind == "list_type":
+            msg = (
+                f"{where}: {dotted} = {value!r}: must be a list "
+                f"(repeated [[{dotted}]] sections, or [ ... ])."
+            )
         elif kind == "missing":
             msg = f"{where}: {dotted} is required but missing."
         else:
@@ -521,7 +531,10 @@ def load_scenario(
     if sc.network.kind == "file":
         from .network import load_graph_file
 
-        nodes, _ = load_graph_file(Path(sc.network.path))
+        try:
+            nodes, _ = load_graph_file(Path(sc.network.path))
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: {exc}") from None
         if nodes != sc.population.size:
             raise ScenarioError(
                 f"{path}: network.path {sc.network.path} has {nodes:,} nodes but population.size "

@@ -12,9 +12,16 @@ Conventions: trust, efficacy, shares and probabilities are in [0, 1]; rates are 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "PROGRAMME_NAMES",
@@ -47,8 +54,21 @@ Position = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
 MAX_POPULATION = 50_000_000
 
 
-class _Strict(BaseModel):
+def _no_booleans_for_numbers(cls: type[BaseModel], value: object, info: ValidationInfo) -> object:
+    """Refuse ``true``/``false`` where a number is wanted (pydantic would read 1 or 0)."""
+    if isinstance(value, bool) and info.field_name is not None:
+        ann = cls.model_fields[info.field_name].annotation
+        if ann is not bool and bool not in get_args(ann):
+            raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+
+class _Strict(_Base):
+    _numbers = field_validator("*", mode="before")(_no_booleans_for_numbers)
 
 
 # --------------------------------------------------------------------------- population
@@ -388,10 +408,21 @@ class ProcessesSpec(_Strict):
 Group = Literal["all", "youth", "tenants", "deprived", "least_deprived"]
 
 
-class _EventBase(_Strict):
+class _EventBase(_Base):  # no "*" validator: pydantic forbids one on the discriminator
     step: int = Field(..., ge=0, description="Step at which the event happens.")
     councils: list[str] | None = Field(None, description="Council names (default: all).")
     note: str = Field("", description="Free text shown in logs and reports.")
+
+    _numbers = field_validator(
+        "step",
+        "size",
+        "value",
+        "share",
+        "centralisation",
+        "austerity",
+        mode="before",
+        check_fields=False,
+    )(_no_booleans_for_numbers)
 
 
 class ShockEvent(_EventBase):

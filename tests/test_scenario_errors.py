@@ -178,3 +178,34 @@ def test_cli_validate_refuses_without_traceback(tmp_path, case):
     assert "Traceback" not in proc.stderr + proc.stdout
     for fragment in fragments:
         assert fragment in " ".join((proc.stderr + proc.stdout).split()), proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        ("[population]\nsize = true\n", ["population.size = True", "must be a number, not true"]),
+        ("[population]\nyouth_share = false\n", ["must be a number, not false"]),
+        ('[[events]]\nstep = true\nkind = "election"\n', ["events.0.step", "not true"]),
+        ("population = 5\n", ["population = 5", "a [population] section"]),
+        ('events = "x"\n', ["must be a list", "[[events]]"]),
+    ],
+)
+def test_booleans_and_wrong_shapes(tmp_path, content, fragments):
+    path = _write(tmp_path, "shape", content)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load_scenario(path)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = _write(tmp_path, "bom", '\ufeffname = "bom"\n'.encode())
+    assert sim.load_scenario(path).name == "bom"
+
+
+def test_cli_keeps_square_brackets_in_messages(tmp_path):
+    path = _write(tmp_path, "table", "population = 5\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(path)], capture_output=True, text=True
+    )
+    assert "[population]" in proc.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..experiments.executors import EXECUTORS
@@ -119,10 +120,12 @@ def compare(
         )
         out = out or Path("results") / "compare-{}".format("-vs-".join(p.stem for p in scenarios))
         for note in setup.notes:
-            err_console.print(f"[yellow]note:[/] {note}", highlight=False)
+            err_console.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False)
         for ok, reason in pairing(setup.scenarios).values():
             if not ok:
-                err_console.print(f"[yellow]unpaired:[/] {reason}", highlight=False, soft_wrap=True)
+                err_console.print(
+                    f"[yellow]unpaired:[/] {escape(str(reason))}", highlight=False, soft_wrap=True
+                )
         store = open_store(setup, out, resume=resume, force=force, command=sys.argv)
         try:
             with progress_bar() as bar:

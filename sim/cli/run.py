@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..results import check_output_dir, manifest, write_results
@@ -125,7 +126,9 @@ def validate(
             sc = load_scenario(path, overrides=set_ or [])
         except ScenarioError as exc:
             bad += 1
-            err_console.print(f"[bold red]invalid:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]invalid:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             continue
         console.print(
             f"[green]ok:[/] {path} ({sc.name}: {sc.population.size:,} citizens, "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..experiments.executors import EXECUTORS
 from ._common import app, console, err_console, fail, progress_bar, user_errors
@@ -105,7 +106,7 @@ def sweep(
             first = runs.loc[runs["status"] != "ok"].iloc[0]
             err_console.print(
                 f"[bold yellow]{failed} run(s) failed[/]; e.g. {first['run_id']}: "
-                f"{first['error']}. See the 'error' column of {out}/runs.parquet; "
+                f"{escape(str(first['error']))}. See the 'error' column of {out}/runs.parquet; "
                 "`--resume` tries failed runs again.",
                 highlight=False,
                 soft_wrap=True,
