@@ -35,7 +35,7 @@ from .processes import (
 )
 from .resources import HANDLE_LIMIT
 from .rng import STREAMS, Streams, root_seed_sequence
-from .scenario import load_scenario, scenario_from_dict
+from .scenario import ScenarioError, load_scenario, scenario_from_dict
 from .schema import Event, Scenario
 from .state import SocialGraph, World
 
@@ -183,10 +183,16 @@ class GovernanceModel(mesa.Model):
         Used by the dashboard's live event buttons; ``step`` defaults to the next step.
         """
         if isinstance(event, Mapping):
-            data = {"step": self.world.month + 1, **event}
-            from pydantic import TypeAdapter
+            from pydantic import TypeAdapter, ValidationError
 
-            event = TypeAdapter(Event).validate_python(data)
+            data = {"step": self.world.month + 1, **event}
+            try:
+                event = TypeAdapter(Event).validate_python(data)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                )
+                raise ScenarioError(f"trigger({dict(event)!r}): {problems}.") from None
         self._pending.append(event)
 
     # ------------------------------------------------------------------ observation

@@ -6,6 +6,7 @@ import multiprocessing
 
 import mesa
 import numpy as np
+import pytest
 
 import sim
 
@@ -86,3 +87,9 @@ def test_live_event_acts_on_next_step():
     model.step()
     assert model.population.trust_national.mean() < before - 0.1
     assert model.event_log[-1] == (1, "shock")
+
+
+def test_live_event_with_a_mistake_is_explained():
+    model = sim.GovernanceModel(rng=2, **{"population.size": 50})
+    with pytest.raises(sim.ScenarioError, match="trigger"):
+        model.trigger({"kind": "shock", "target": "trust_national", "size": 5})
