@@ -41,11 +41,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..messages import find_line
 from ..metrics import HEADLINE, metric_names
 from ..rng import derive_seed
 from ..scenario import (
     ScenarioError,
-    _find_line,
     apply_overrides,
     load_scenario,
     read_toml,
@@ -247,7 +247,7 @@ def _resolve_paths(raw: dict, base: Path) -> None:
 
 
 def _where(path: Path, loc: tuple) -> str:
-    line = _key_line(path, loc) or _find_line(path, loc)
+    line = _key_line(path, loc) or find_line(path, loc)
     return f"{path}:{line}" if line else str(path)
 
 
