@@ -56,12 +56,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .metrics import GROUP_VARIABLES, GROUPS, HEADLINE
-from .results import TIMESERIES
-from .results import manifest as results_manifest
-from .rng import derive_seed
-from .scenario import ScenarioError, load_scenario
-from .schema import Scenario
+from ..metrics import GROUP_VARIABLES, GROUPS, HEADLINE
+from ..results import TIMESERIES
+from ..results import manifest as results_manifest
+from ..rng import derive_seed
+from ..scenario import ScenarioError, load_scenario
+from ..schema import Scenario
 
 __all__ = [
     "BOOTSTRAP_KEY",
@@ -573,7 +573,7 @@ class ComparisonSetup:
 
     def tasks(self, replicates: int) -> list[Any]:
         """Run tasks for replicates ``0 .. replicates-1`` of every scenario (same seeds)."""
-        from .experiments import RunTask
+        from ..experiments import RunTask
 
         return [
             RunTask(
@@ -592,7 +592,7 @@ class ComparisonSetup:
 
 
 def _keep() -> Any:
-    from .experiments import Keep
+    from ..experiments import Keep
 
     cols = tuple(c.column for c in metric_columns())
     return Keep(metrics=cols, window=0, timeseries=cols, every=1)
@@ -708,7 +708,7 @@ def open_store(
     Refuses (with :class:`~sim.results.OutputDirError`) a directory holding other files, or
     earlier results unless ``resume`` (same scenarios, steps and seed) or ``force``.
     """
-    from .experiments import RunStore
+    from ..experiments import RunStore
 
     meta = _manifest(setup, dt.datetime.now(dt.UTC), command)
     return RunStore(
@@ -732,7 +732,7 @@ def run_comparison(
     reuses them. ``progress(event, done, total)`` is called with ``event`` ``"start"`` (a batch
     begins) or ``"run"`` (a run finished).
     """
-    from .experiments import make_executor, run_tasks
+    from ..experiments import make_executor, run_tasks
 
     out = store.out
     paired = pairing(setup.scenarios)
