@@ -1,0 +1,124 @@
+"""Results directories written by ``govsim run``, ``compare`` or ``sweep``, and their bands."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import HEADLINE
+from .style import FONT
+
+__all__ = ["Results", "ResultsError", "bands_figure", "load_results", "result_bands"]
+
+
+class ResultsError(ValueError):
+    """A results directory that cannot be shown; the message says why."""
+
+
+@dataclass
+class Results:
+    """A results directory written by ``govsim run``, ``compare`` or ``sweep``."""
+
+    path: Path
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    manifest: dict[str, Any]
+
+    def metrics(self) -> list[str]:
+        """Metric columns of the time series, headline metrics first."""
+        cols = [c for c in self.timeseries.columns if c not in ("run_id", "step")]
+        numeric = [c for c in cols if pd.api.types.is_numeric_dtype(self.timeseries[c])]
+        return [m for m in HEADLINE if m in numeric] + [m for m in numeric if m not in HEADLINE]
+
+    def groupings(self) -> list[str]:
+        """Columns of ``runs`` that split the runs into groups (scenario, parameters)."""
+        out = []
+        for col in self.runs.columns:
+            if col == "scenario" or col.startswith("param."):
+                if self.runs[col].nunique(dropna=False) > 1:
+                    out.append(col)
+        return out
+
+
+def load_results(path: str | Path) -> Results:
+    """Read ``runs.parquet``, ``timeseries.parquet`` and ``manifest.json`` from a directory."""
+    from ..results import MANIFEST, RUNS, TIMESERIES
+
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise ResultsError(f"{path}: no such directory.")
+    missing = [f for f in (RUNS, TIMESERIES) if not (path / f).is_file()]
+    if missing:
+        raise ResultsError(
+            f"{path}: not a govsim results directory (missing {', '.join(missing)}); "
+            "choose a folder written by govsim compare, sweep or run."
+        )
+    try:
+        runs = pd.read_parquet(path / RUNS)
+        ts = pd.read_parquet(path / TIMESERIES)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise ResultsError(f"{path}: cannot read the results ({exc}).") from None
+    if not {"run_id", "step"} <= set(ts.columns) or "run_id" not in runs.columns:
+        raise ResultsError(f"{path}: {TIMESERIES} needs columns run_id and step.")
+    manifest: dict[str, Any] = {}
+    if (path / MANIFEST).is_file():
+        try:
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {"note": f"{MANIFEST} could not be read"}
+    return Results(path, runs, ts, manifest)
+
+
+def result_bands(
+    results: Results, metric: str, by: str | None = None, band: str = "spread"
+) -> pd.DataFrame:
+    r"""Centre line and interval of ``metric`` at each step, per group of runs.
+
+    ``band="spread"``: median and the 5th-95th percentiles of the runs (where runs land).
+    ``band="ci"``: mean and its 95% confidence interval, :math:`\bar x \pm 1.96\, s/\sqrt{n}`
+    (how sure the average is).  Returns columns ``group, step, centre, low, high, runs``.
+    """
+    ts = results.timeseries[["run_id", "step", metric]]
+    if by:
+        ts = ts.merge(results.runs[["run_id", by]], on="run_id", how="left")
+        ts = ts.rename(columns={by: "group"})
+    else:
+        ts = ts.assign(group="all runs")
+    g = ts.groupby(["group", "step"], sort=True)[metric]
+    if band == "ci":
+        mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
+        half = 1.96 * sd / np.sqrt(n.clip(lower=1))
+        out = pd.DataFrame({"centre": mean, "low": mean - half, "high": mean + half, "runs": n})
+    else:
+        out = pd.DataFrame(
+            {"centre": g.median(), "low": g.quantile(0.05), "high": g.quantile(0.95),
+             "runs": g.count()}
+        )  # fmt: skip
+    return out.reset_index()
+
+
+def bands_figure(frame: pd.DataFrame, metric: str, *, title: str = "", size=(14, 6.2)):
+    """A matplotlib figure of :func:`result_bands`: a line and a shaded band per group."""
+    from matplotlib.figure import Figure
+
+    from ..plots import LABELS
+
+    fig = Figure(figsize=size, layout="constrained")
+    ax = fig.add_subplot()
+    for i, (group, df) in enumerate(frame.groupby("group", sort=True)):
+        colour = f"C{i % 10}"
+        ax.fill_between(df["step"], df["low"], df["high"], color=colour, alpha=0.22, lw=0)
+        ax.plot(df["step"], df["centre"], color=colour, lw=3, label=str(group))
+    ax.set_xlabel("month", fontsize=FONT)
+    ax.set_ylabel(LABELS.get(metric, metric), fontsize=FONT)
+    ax.tick_params(labelsize=FONT - 2)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=FONT - 3)
+    if title:
+        ax.set_title(title, fontsize=FONT + 1, loc="left")
+    return fig
