@@ -118,17 +118,7 @@ def sobol_indices(
             si = {k: np.full(d, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
             si = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
-        for i, name in enumerate(problem["names"]):
-            rows.append(
-                {
-                    "metric": m,
-                    "parameter": name,
-                    "S1": float(si["S1"][i]),
-                    "S1_conf": float(si["S1_conf"][i]),
-                    "ST": float(si["ST"][i]),
-                    "ST_conf": float(si["ST_conf"][i]),
-                }
-            )
+        rows += _index_rows(m, problem["names"], si, ("S1", "S1_conf", "ST", "ST_conf"))
     return pd.DataFrame(rows)
 
 
@@ -148,18 +138,16 @@ def morris_indices(
     for m in metrics:
         y = _point_means(runs, m, len(X))
         si = morris.analyze(problem, X, y, num_levels=levels, seed=seed)
-        for i, name in enumerate(problem["names"]):
-            rows.append(
-                {
-                    "metric": m,
-                    "parameter": name,
-                    "mu": float(si["mu"][i]),
-                    "mu_star": float(si["mu_star"][i]),
-                    "sigma": float(si["sigma"][i]),
-                    "mu_star_conf": float(si["mu_star_conf"][i]),
-                }
-            )
+        rows += _index_rows(m, problem["names"], si, ("mu", "mu_star", "sigma", "mu_star_conf"))
     return pd.DataFrame(rows)
+
+
+def _index_rows(metric: str, names: list[str], si: dict, keys: tuple[str, ...]) -> list[dict]:
+    """One table row per parameter: the metric, the parameter and SALib's indices ``keys``."""
+    return [
+        {"metric": metric, "parameter": name, **{k: float(si[k][i]) for k in keys}}
+        for i, name in enumerate(names)
+    ]
 
 
 # --------------------------------------------------------------------------- the command
