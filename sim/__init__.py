@@ -19,6 +19,7 @@ __all__ = [
     "Citizen",
     "Council",
     "GovernanceModel",
+    "GovsimError",
     "Government",
     "Party",
     "Scenario",
@@ -36,7 +37,8 @@ _WHERE = {
     "Party": ".agents",
     "HEADLINE": ".metrics",
     "GovernanceModel": ".model",
-    "ScenarioError": ".scenario",
+    "GovsimError": ".errors",
+    "ScenarioError": ".errors",
     "load_scenario": ".scenario",
     "scenario_from_dict": ".scenario",
     "Scenario": ".schema",
@@ -44,9 +46,10 @@ _WHERE = {
 
 if TYPE_CHECKING:
     from .agents import Citizen, Council, Government, Party
+    from .errors import GovsimError, ScenarioError
     from .metrics import HEADLINE
     from .model import GovernanceModel
-    from .scenario import ScenarioError, load_scenario, scenario_from_dict
+    from .scenario import load_scenario, scenario_from_dict
     from .schema import Scenario
 
 

@@ -28,6 +28,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import ScenarioError
 from .schema import NetworkSpec
 
 __all__ = [
@@ -250,8 +251,6 @@ def build_edges(
         path = base_dir / path
     nodes, edges = load_graph_file(path)
     if nodes != n:
-        from .scenario import ScenarioError
-
         raise ScenarioError(
             f"network.path {path} has {nodes} nodes but population.size is {n}; "
             "set population.size to the number of nodes in the graph."
@@ -261,8 +260,6 @@ def build_edges(
 
 def load_graph_file(path: Path) -> tuple[int, Edges]:
     """:func:`read_graph_file` with every failure turned into a clear ScenarioError."""
-    from .scenario import ScenarioError
-
     if not path.is_file():
         raise ScenarioError(f"network.path = {str(path)!r}: no such graph file.")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psutil
 
+from .errors import ScenarioError
 from .schema import Scenario
 
 __all__ = ["HANDLE_LIMIT", "check_resources", "estimate_memory_bytes"]
@@ -34,9 +35,7 @@ def estimate_memory_bytes(scenario: Scenario) -> int:
 
 
 def check_resources(scenario: Scenario, *, source: str = "scenario") -> None:
-    """Raise :class:`~sim.scenario.ScenarioError` when the model cannot fit in memory."""
-    from .scenario import ScenarioError
-
+    """Raise :class:`~sim.errors.ScenarioError` when the model cannot fit in memory."""
     need = estimate_memory_bytes(scenario)
     have = psutil.virtual_memory().available
     if need > 0.8 * have:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .errors import OutputDirError
+
 if TYPE_CHECKING:
     from .runner import RunResult
 
@@ -41,10 +43,6 @@ RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
 MANIFEST = "manifest.json"
 _PACKAGES = ("govsim", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "pydantic")
-
-
-class OutputDirError(ValueError):
-    """An output directory that already holds something else."""
 
 
 def check_output_dir(out: Path, *, force: bool = False, allow_results: bool = True) -> None:

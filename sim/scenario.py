@@ -23,6 +23,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import ScenarioError
 from .messages import OVERRIDE_SOURCE, find_line, format_validation_error, model_in
 from .schema import Scenario
 
@@ -35,10 +36,6 @@ __all__ = [
     "scenario_from_dict",
     "scenario_json_schema",
 ]
-
-
-class ScenarioError(ValueError):
-    """A scenario (or experiment) file or override that cannot be used; the message says why."""
 
 
 # --------------------------------------------------------------------------- reading files

@@ -17,8 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..results import OutputDirError
-from ..scenario import ScenarioError
+from ..errors import GovsimError
 
 __all__ = ["app", "console", "err_console", "fail", "progress_bar", "user_errors"]
 
@@ -49,8 +48,8 @@ def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors and Ctrl-C into messages and exit codes."""
     try:
         yield
-    except (ScenarioError, OutputDirError) as exc:
-        fail(str(exc))
+    except GovsimError as exc:
+        fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted:[/] finished work is kept on disk.")
         raise typer.Exit(130) from None

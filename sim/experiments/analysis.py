@@ -24,6 +24,7 @@ import pandas as pd
 from rich.table import Table
 from scipy import stats
 
+from ..errors import AnalysisError
 from ..metrics import HEADLINE
 from ..plots import LABELS
 from ..results import MANIFEST, RUNS, TIMESERIES
@@ -36,10 +37,6 @@ __all__ = [
     "point_summary",
     "sobol_indices",
 ]
-
-
-class AnalysisError(ValueError):
-    """Results that cannot be analysed as asked (the message says why)."""
 
 
 @dataclass

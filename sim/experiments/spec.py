@@ -41,6 +41,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import ExperimentError
 from ..messages import find_line
 from ..metrics import HEADLINE, metric_names
 from ..rng import derive_seed
@@ -57,10 +58,6 @@ from .tasks import Keep, RunTask
 __all__ = ["DESIGNS", "Experiment", "ExperimentError", "load_experiment"]
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-
-
-class ExperimentError(ScenarioError):
-    """An experiment file that cannot be used; the message says where and why."""
 
 
 class _Strict(BaseModel):

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
+from ..errors import StoreError
 from ..results import (
     MANIFEST,
     RUNS,
@@ -48,10 +49,6 @@ __all__ = ["PARTS", "RunStore", "StoreError"]
 #: Hidden folder of per-run parts (ignored by :func:`sim.results.check_output_dir`).
 PARTS = ".runs"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]+$")
-
-
-class StoreError(OutputDirError):
-    """A results directory that cannot be used for this sweep (the message says why)."""
 
 
 class RunStore:

@@ -10,14 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ResultsError
 from ..metrics import HEADLINE
 from .style import FONT
 
 __all__ = ["Results", "ResultsError", "bands_figure", "load_results", "result_bands"]
-
-
-class ResultsError(ValueError):
-    """A results directory that cannot be shown; the message says why."""
 
 
 @dataclass
