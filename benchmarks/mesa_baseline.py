@@ -33,6 +33,7 @@ import mesa
 from mesa.discrete_space import CellAgent, Network
 
 import sim
+from sim.processes import stream_keys
 from sim.rng import Streams, root_seed_sequence
 
 __all__ = ["Citizen", "Council", "MesaBaseline"]
@@ -305,7 +306,7 @@ class MesaBaseline(mesa.Model):
         _check_supported(sc)
         super().__init__(rng=rng)
         self.spec = sc
-        self.streams = Streams(root_seed_sequence(rng))  # the array model's streams
+        self.streams = Streams(root_seed_sequence(rng), stream_keys())  # the array model's streams
         w, pop = start.world, start.world.population
         g = w.government
         self.performance, self.baseline_performance = g.performance, g.baseline_performance
@@ -450,15 +451,33 @@ _STATE = (
 )
 
 
+#: Registered processes (sim.processes) this baseline restates per agent; any other process
+#: switched on is refused, so a new process cannot silently go missing from the comparison.
+IMPLEMENTED = (
+    "events",
+    "participation",
+    "services",
+    "trust_experience",
+    "trust_voice",
+    "social_influence",
+    "elections",
+)
+
+
 def _check_supported(sc: Any) -> None:
+    from sim.processes import schedule
+
     P = sc.processes
     problems = []
     if sc.events:
         problems.append("events")
     if any(c["programmes"] for c in sc.resolved_councils()):
         problems.append("programmes")
-    if P.network_change.enabled:
-        problems.append("network change")
+    problems += [
+        f"process {p.name}"
+        for p in schedule()
+        if getattr(P, p.name).enabled and p.name not in IMPLEMENTED
+    ]
     if P.participation.rule != "threshold" or P.social_influence.rule == "deffuant":
         problems.append("rules other than threshold participation and DeGroot")
     if not all(

@@ -56,7 +56,7 @@ def main() -> None:
         "social_influence": lambda: social_influence.step(
             w, P.social_influence, m.streams["social_influence"]
         ),
-        "observe (metrics + DataCollector)": lambda: m._observe(election_held=False),
+        "observe (metrics + DataCollector)": lambda: m._observe(),
         "whole step": m.step,
     }
     wall = {k: [] for k in parts}

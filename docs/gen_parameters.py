@@ -26,7 +26,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from sim import schema
+from sim import processes, schema
 
 __all__ = ["SECTIONS", "SYMBOLS", "main", "render_parameters", "render_table"]
 
@@ -42,14 +42,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("parties.*", schema.PartySpec, "One party"),
     ("government", schema.GovernmentSpec, "National government"),
     ("programmes", schema.ProgrammesSpec, "Council programmes"),
-    ("processes.events", schema.ProcessesSpec.model_fields["events"].annotation, "Events"),
-    ("processes.participation", schema.ParticipationSpec, "Participation"),
-    ("processes.services", schema.ServicesSpec, "Council decisions and services"),
-    ("processes.trust_experience", schema.TrustExperienceSpec, "Trust from experience"),
-    ("processes.trust_voice", schema.TrustVoiceSpec, "Trust from voice"),
-    ("processes.social_influence", schema.SocialInfluenceSpec, "Social influence"),
-    ("processes.elections", schema.ElectionsSpec, "Elections"),
-    ("processes.network_change", schema.NetworkChangeSpec, "Network change"),
+    # one section per registered process, in schedule order (sim.processes is the source)
+    *((f"processes.{p.name}", p.spec, p.title) for p in processes.schedule()),
 ]
 
 #: Symbols of the ODD equations (docs/ODD.md, section 7), by dotted parameter path.

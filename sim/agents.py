@@ -13,38 +13,54 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .population import VARIABLES
+from .schema_base import PROGRAMME_NAMES
+
 if TYPE_CHECKING:
     from .model import GovernanceModel
 
 __all__ = ["CITIZEN_ATTRIBUTES", "Citizen", "Council", "Government", "Party"]
 
-#: Citizen attributes backed by population arrays (read and write).
-CITIZEN_ATTRIBUTES = (
-    "deprivation",
-    "youth",
-    "tenant",
-    "ideology",
-    "trust_local",
-    "trust_national",
-    "efficacy",
-    "threshold",
-    "participating",
-    "heard",
-    "service_quality",
-    "voted",
-)
+#: Citizen attributes backed by population arrays (from :data:`sim.population.VARIABLES`).
+CITIZEN_ATTRIBUTES = tuple(v.name for v in VARIABLES if v.handle)
 
 
-def _array_property(name: str) -> property:
-    def get(self: Citizen):
-        value = getattr(self.model.population, name)[self.index]
+class _Row:
+    """Attribute backed by row ``agent.index`` of an array of the model's state.
+
+    Reads return Python scalars.  Writes go into the array in place; for read-only arrays
+    (inputs, council parameters) the array is replaced by a copy with the new value, which
+    rebuilds the derived tables, so every write takes effect.
+    """
+
+    def __init__(self, table: str, doc: str, *, cast: type = float):
+        self.table, self.cast, self.__doc__ = table, cast, doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def _owner(self, agent: mesa.Agent):
+        return (
+            agent.model.world.population
+            if self.table == "population"
+            else getattr(agent.model.world, self.table)
+        )
+
+    def __get__(self, agent: mesa.Agent | None, owner: type | None = None):
+        if agent is None:
+            return self
+        value = getattr(self._owner(agent), self.name)[agent.index]
         return value.item() if isinstance(value, np.generic) else value
 
-    def set_(self: Citizen, value) -> None:
-        getattr(self.model.population, name)[self.index] = value
-        self.model.world.invalidate()  # derived caches (group indices...) may be stale
-
-    return property(get, set_, doc=f"Citizen's ``{name}`` (row of the population array).")
+    def __set__(self, agent: mesa.Agent, value) -> None:
+        holder = self._owner(agent)
+        array = getattr(holder, self.name)
+        if array.flags.writeable:
+            array[agent.index] = value
+        else:
+            array = array.copy()
+            array[agent.index] = value
+            setattr(holder, self.name, array)
 
 
 class Citizen(mesa.Agent):
@@ -75,8 +91,11 @@ class Citizen(mesa.Agent):
         return int(self.model.population.quintile[self.index]) + 1
 
 
-for _name in CITIZEN_ATTRIBUTES:
-    setattr(Citizen, _name, _array_property(_name))
+for _var in VARIABLES:
+    if _var.handle:
+        _attr = _Row("population", f"{_var.description} (row of ``population.{_var.name}``).")
+        _attr.__set_name__(Citizen, _var.name)
+        setattr(Citizen, _var.name, _attr)
 
 
 class Council(mesa.Agent):
@@ -87,17 +106,9 @@ class Council(mesa.Agent):
         self.index = index
         self.name = name
 
-    def _get(self, field: str):
-        return float(getattr(self.model.world.councils, field)[self.index])
-
-    def _set(self, field: str, value: float) -> None:
-        getattr(self.model.world.councils, field)[self.index] = value
-
-    cooperation = property(lambda s: s._get("cooperation"), lambda s, v: s._set("cooperation", v))
-    responsiveness = property(
-        lambda s: s._get("responsiveness"), lambda s, v: s._set("responsiveness", v)
-    )
-    efficiency = property(lambda s: s._get("efficiency"), lambda s, v: s._set("efficiency", v))
+    cooperation = _Row("councils", "Share of decisions and budget co-produced with residents.")
+    responsiveness = _Row("councils", "How far residents' input changes decisions.")
+    efficiency = _Row("councils", "Service output per unit of budget.")
 
     @property
     def budget(self) -> float:
@@ -113,8 +124,6 @@ class Council(mesa.Agent):
     @property
     def programmes(self) -> list[str]:
         """Programmes running now."""
-        from .schema import PROGRAMME_NAMES
-
         row = self.model.world.councils.programmes[self.index]
         return [p for p, on in zip(PROGRAMME_NAMES, row, strict=True) if on]
 

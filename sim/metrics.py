@@ -14,10 +14,14 @@ By group, for trust (local and national), participation, efficacy and service qu
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .state import World
+from .population import VARIABLES
+
+if TYPE_CHECKING:
+    from .state import World
 
 __all__ = ["BOUNDED", "GROUP_VARIABLES", "HEADLINE", "gini", "metric_names", "observe"]
 
@@ -32,7 +36,9 @@ HEADLINE = (
     "participation_gap",
     "trust_gini",
 )
-GROUP_VARIABLES = ("trust_local", "trust_national", "participation", "efficacy", "service_quality")
+#: Metrics observed by group, from the citizen variables that declare one (in table order).
+GROUP_VARIABLES = tuple(v.metric for v in VARIABLES if v.metric is not None)
+_GROUP_SOURCES = {v.metric: v.name for v in VARIABLES if v.metric is not None}
 GROUPS = ("q1", "q2", "q3", "q4", "q5", "youth", "tenants")
 
 
@@ -92,14 +98,10 @@ def observe(world: World, *, election_held: bool = False) -> dict[str, float]:
     """Every metric of the current state, as a flat dict of floats."""
     pop = world.population
     n = pop.size
-    part = pop.participating.astype(np.float64)
-    values = {
-        "trust_local": pop.trust_local,
-        "trust_national": pop.trust_national,
-        "participation": part,
-        "efficacy": pop.efficacy,
-        "service_quality": pop.service_quality,
-    }
+    values = {}
+    for metric, source in _GROUP_SOURCES.items():
+        x = getattr(pop, source)
+        values[metric] = x.astype(np.float64) if x.dtype == bool else x
     out: dict[str, float] = {name: float(values[name].mean()) for name in values}
     out["turnout"] = float(world.turnout)
     out["value_for_money"] = float(world.value_for_money)
@@ -141,4 +143,4 @@ def _groups(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         count = np.bincount(quintile, minlength=5).astype(float)
         return quintile, count, np.flatnonzero(pop.youth), np.flatnonzero(pop.tenant)
 
-    return world.cached("metrics.groups", (pop.quintile, pop.youth, pop.tenant), build)
+    return world.derived("metrics.groups", build)

@@ -1,16 +1,15 @@
-"""GovernanceModel: the Mesa model that wires the processes in their ODD order.
+"""GovernanceModel: the Mesa model that runs the registered processes in their ODD order.
 
-One step is one month.  ``step()`` reads as the schedule of docs/ODD.md: events,
-participation, services, trust from experience, trust from voice, social influence, elections,
-network change, then observation.  Each process updates the world's arrays from the state the
-previous process left (synchronously within a process: new arrays are computed from old ones,
-then swapped in).
+One step is one month.  ``step()`` loops over the process registry (:mod:`sim.processes`), whose
+order is the schedule of docs/ODD.md: events, participation, services, trust from experience,
+trust from voice, social influence, elections, network change; then observation.  Each process
+updates the world's arrays from the state the previous process left (synchronously within a
+process: new arrays are computed from old ones, then swapped in).
 """
 
 from __future__ import annotations
 
 import functools
-import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,27 +18,30 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from . import metrics
+from . import metrics, processes
 from .agents import Citizen, Council, Government, Party
+from .errors import ScenarioError
 from .network import build_edges, to_networkx
 from .population import init_councils, init_government, init_parties, init_population
-from .processes import (
-    elections,
-    events,
-    network_change,
-    participation,
-    services,
-    social_influence,
-    trust_experience,
-    trust_voice,
-)
 from .resources import HANDLE_LIMIT
-from .rng import STREAMS, Streams, root_seed_sequence
-from .scenario import ScenarioError, load_scenario, scenario_from_dict
+from .rng import Streams, root_seed_sequence
+from .scenario import load_scenario, scenario_from_dict
 from .schema import Event, Scenario
-from .state import SocialGraph, World
+from .state import Signals, SocialGraph, World
 
 __all__ = ["GovernanceModel"]
+
+#: Council agent-type reporters: DataCollector column -> Council attribute.  Prefixed, so that
+#: tools that merge agent and model columns (Mesa's ``batch_run``) keep the model's metrics.
+COUNCIL_REPORTERS = {
+    "council": "name",
+    "council_cooperation": "cooperation",
+    "council_responsiveness": "responsiveness",
+    "council_budget": "budget",
+    "council_trust_local": "trust_local",
+    "council_participation": "participation",
+    "council_service_quality": "service_quality",
+}
 
 
 def _reported(model: GovernanceModel, name: str) -> float:
@@ -53,6 +55,8 @@ class GovernanceModel(mesa.Model):
     ----------
     scenario : Scenario, str or Path, optional
         A validated scenario, or a scenario file to load.  Default: the schema's defaults.
+        (Mesa's own ``mesa.experimental.scenarios.Scenario``, which Mesa's ``SolaraViz``
+        passes on Reset, is accepted too and stands for the defaults.)
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
         Root of all randomness.  ``None`` draws fresh entropy (recorded in ``seed_entropy``).
     citizen_handles : bool, optional
@@ -78,30 +82,34 @@ class GovernanceModel(mesa.Model):
         citizen_handles: bool | None = None,
         **params: Any,
     ):
+        if _is_mesa_scenario(scenario):  # SolaraViz's Reset: Mesa's scenario, not ours
+            rng = scenario.rng if rng is None else rng
+            scenario = None
         self.seed_sequence = root_seed_sequence(rng)
-        self.streams = Streams(self.seed_sequence)
+        self.processes = processes.schedule()
+        self.streams = Streams(self.seed_sequence, processes.stream_keys())
         super().__init__(rng=self.streams.seed_int("mesa"))
         self.spec = _resolve_scenario(scenario, params)
         sc = self.spec
         self.seed = rng if isinstance(rng, int | np.integer) else None
         self.seed_entropy = self.seed_sequence.entropy
 
-        population = init_population(sc, self._sub_stream("population"))
+        population = init_population(sc, functools.partial(self.streams.variable, "population"))
         u, v = build_edges(
             sc.network, sc.population.size, population.council, self.streams["network"], None
         )
+        timeline: dict[int, list] = {}
+        for event in sc.events:
+            timeline.setdefault(event.step, []).append(event)
         self.world = World(
             population=population,
             councils=init_councils(sc),
             government=init_government(sc),
             parties=init_parties(sc),
             graph=SocialGraph(u, v, sc.population.size),
+            programmes=sc.programmes,
+            timeline=timeline,
         )
-        self._events_by_step: dict[int, list] = {}
-        for event in sc.events:
-            self._events_by_step.setdefault(event.step, []).append(event)
-        self._pending: list = []
-        self.event_log: list[tuple[int, str]] = []
         self._nx_graph: tuple[int, nx.Graph] | None = None
 
         # Mesa agents
@@ -113,61 +121,34 @@ class GovernanceModel(mesa.Model):
         if citizen_handles:
             Citizen.create_agents(self, sc.population.size, list(range(sc.population.size)))
 
-        # Step 0: events dated 0, first allocation, expectations, pre-election poll
-        P = sc.processes
-        if P.events.enabled:
-            events.step(self.world, self._events_by_step.get(0, []))
-        services.step(self.world, P.services, sc.programmes)
-        trust_experience.init_expectations(self.world, P.trust_experience)
-        elections.init(self.world, P.elections)
+        # Step 0: every process sets up the state it owns (events dated 0, the first
+        # allocation, expectations, the pre-election poll), in schedule order
+        for process in self.processes:
+            if process.init is not None:
+                process.init(self.world, self._process_spec(process), self.streams[process.name])
+        # what step 0's events signal for month 1 (a mobilised block); no election at step 0
+        self.world.signals = Signals(mobilised=self.world.signals.mobilised)
 
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 name: functools.partial(_reported, name=name)
                 for name in metrics.metric_names(self.world.parties.names)
             },
-            agenttype_reporters={
-                Council: {
-                    "name": "name",
-                    "cooperation": "cooperation",
-                    "responsiveness": "responsiveness",
-                    "budget": "budget",
-                    "trust_local": "trust_local",
-                    "participation": "participation",
-                    "service_quality": "service_quality",
-                }
-            },
+            agenttype_reporters={Council: COUNCIL_REPORTERS},
         )
-        self._observe(election_held=False)
+        self._observe()
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """Advance one month: the ODD schedule, then observation."""
-        w, sc = self.world, self.spec
-        P = sc.processes
+        """Advance one month: every registered process in schedule order, then observation."""
+        w = self.world
         w.month += 1
-        called = False
-        if P.events.enabled:
-            due = self._events_by_step.get(w.month, []) + self._pending
-            self._pending = []
-            called = events.step(w, due)
-            self.event_log += [(w.month, e.kind) for e in due]
-        if P.participation.enabled:
-            participation.step(w, P.participation, sc.programmes, self.streams["participation"])
-        if P.services.enabled:
-            services.step(w, P.services, sc.programmes)
-        if P.trust_experience.enabled:
-            trust_experience.step(w, P.trust_experience)
-        if P.trust_voice.enabled:
-            trust_voice.step(w, P.trust_voice, sc.programmes, self.streams["trust_voice"])
-        if P.social_influence.enabled:
-            social_influence.step(w, P.social_influence, self.streams["social_influence"])
-        held = False
-        if P.elections.enabled:
-            held = elections.step(w, P.elections, self.streams["elections"], called=called)
-        if P.network_change.enabled:
-            network_change.step(w, P.network_change, self.streams["network_change"])
-        self._observe(election_held=held)
+        for process in self.processes:
+            spec = self._process_spec(process)
+            if spec.enabled:
+                process.step(w, spec, self.streams[process.name])
+        self._observe()
+        w.signals = Signals()  # signals last one month
 
     def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Run ``steps`` steps (default: the scenario's ``steps``); ``progress(i)`` after each."""
@@ -193,17 +174,26 @@ class GovernanceModel(mesa.Model):
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
                 )
                 raise ScenarioError(f"trigger({dict(event)!r}): {problems}.") from None
-        self._pending.append(event)
+        self.world.pending.append(event)
+
+    @property
+    def event_log(self) -> list[tuple[int, str]]:
+        """``(month, kind)`` of every event applied so far."""
+        return self.world.event_log
+
+    def _process_spec(self, process: processes.Process):
+        """This scenario's parameters of ``process`` (its defaults if the scenario predates it)."""
+        spec = getattr(self.spec.processes, process.name, None)
+        return process.spec() if spec is None else spec
 
     # ------------------------------------------------------------------ observation
-    def _observe(self, *, election_held: bool) -> None:
+    def _observe(self) -> None:
         w = self.world
-        self.observation = metrics.observe(w, election_held=election_held)
+        self.observation = metrics.observe(w, election_held=w.signals.election_held)
         pop = w.population
         k = w.councils.count
-        council, count = w.cached(
+        council, count = w.derived(
             "model.council_size",
-            (pop.council, k),
             lambda: (
                 pop.council.astype(np.intp),
                 np.maximum(np.bincount(pop.council, minlength=k), 1),
@@ -238,18 +228,14 @@ class GovernanceModel(mesa.Model):
             self._nx_graph = (g.version, to_networkx(g.u, g.v, g.n))
         return self._nx_graph[1]
 
-    def _sub_stream(self, process: str) -> Callable[[str], np.random.Generator]:
-        """Per-variable generators under one process's stream (stable under additions)."""
-        base = self.seed_sequence
 
-        def draw(name: str) -> np.random.Generator:
-            ss = np.random.SeedSequence(
-                base.entropy,
-                spawn_key=(*base.spawn_key, STREAMS[process], zlib.crc32(name.encode())),
-            )
-            return np.random.Generator(np.random.PCG64(ss))
-
-        return draw
+def _is_mesa_scenario(scenario: Any) -> bool:
+    """Return True for Mesa's own ``mesa.experimental.scenarios.Scenario`` (not govsim's)."""
+    try:
+        from mesa.experimental.scenarios import Scenario as MesaScenario
+    except ImportError:  # pragma: no cover - older Mesa
+        return False
+    return isinstance(scenario, MesaScenario)
 
 
 def _resolve_scenario(scenario: Scenario | str | Path | None, params: Mapping) -> Scenario:

@@ -18,90 +18,301 @@ sub-stream, so changing one distribution's parameters does not move any other va
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .schema import PROGRAMME_NAMES, Scenario
+from .schema import Scenario
+from .schema_base import PROGRAMME_NAMES
 
 __all__ = [
     "CITIZEN_BOUNDS",
+    "INPUTS",
+    "VARIABLES",
     "CouncilState",
     "GovernmentState",
     "PartyState",
     "Population",
+    "Variable",
     "beta_from_mean_sd",
     "init_population",
 ]
 
-#: Bounds of every citizen state variable (checked by the invariant tests).
-CITIZEN_BOUNDS = {
-    "deprivation": (0.0, 1.0),
-    "ideology": (-1.0, 1.0),
-    "trust_local": (0.0, 1.0),
-    "trust_national": (0.0, 1.0),
-    "trust_party": (0.0, 1.0),
-    "efficacy": (0.0, 1.0),
-    "threshold": (0.0, 1.0),
-    "service_quality": (0.0, 1.0),
-    "expectation_local": (0.0, 1.0),
-    "expectation_national": (0.0, 1.0),
-}
+
+@dataclass(frozen=True)
+class Variable:
+    """One citizen variable: a column of the population's structure of arrays.
+
+    Attributes
+    ----------
+    name : str
+        Attribute name on :class:`Population` (and on :class:`sim.Citizen` when ``handle``).
+    dtype : str
+        numpy dtype of the array.
+    description : str
+        What it is, in words (shown in docs and ``help(sim.Citizen)``).
+    init : str
+        How it starts: ``"drawn"`` (by :func:`init_population`, from its own random
+        sub-stream), ``"zeros"``, ``"fill:<value>"``, ``"copy:<variable>"`` (a copy of another
+        variable's initial values) or ``"process:<name>"`` (set by that process's ``init``).
+    bounds : tuple of float or None
+        Allowed range, checked by the invariant tests.
+    input : bool
+        Fixed after set-up.  Stored read-only: an in-place write raises, and assigning a new
+        array rebuilds every derived table (``World.derived``).
+    per_party : bool
+        One column per party (shape ``(n, parties)``).
+    metric : str or None
+        Observed by group under this metric name (``<metric>_q1`` ... ``_tenants``).
+    handle : bool
+        Exposed as an attribute of the :class:`sim.Citizen` Mesa agents.
+    """
+
+    name: str
+    dtype: str
+    description: str
+    init: str = "drawn"
+    bounds: tuple[float, float] | None = None
+    input: bool = False
+    per_party: bool = False
+    metric: str | None = None
+    handle: bool = True
 
 
-@dataclass
+_U = (0.0, 1.0)
+
+#: Every citizen variable, one declaration each: the population arrays, the ``Citizen``
+#: attributes, the memory estimate, the bounds checks and the by-group metrics derive from it.
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "council",
+        "int32",
+        "Index of the council the citizen lives under.",
+        input=True,
+        handle=False,
+    ),
+    Variable(
+        "deprivation", "float64", "Deprivation in [0, 1] (Beta distributed).", bounds=_U, input=True
+    ),
+    Variable(
+        "quintile",
+        "int8",
+        "Deprivation quintile 0-4 by rank (0 = least deprived).",
+        input=True,
+        handle=False,
+    ),
+    Variable("youth", "bool", "Aged 16-24.", input=True),
+    Variable("tenant", "bool", "Rents social housing.", input=True),
+    Variable(
+        "ideology", "float64", "Left-right position in [-1, 1].", bounds=(-1.0, 1.0), input=True
+    ),
+    Variable(
+        "threshold",
+        "float64",
+        "Participation threshold: the share (or count, see population.threshold_kind) "
+        "of neighbours taking part that moves the citizen to take part.",
+        input=True,
+    ),
+    Variable(
+        "land_trust_eligible",
+        "bool",
+        "Would join a community land trust if one ran.",
+        input=True,
+        handle=False,
+    ),
+    Variable(
+        "need",
+        "float64",
+        "Need for council services (from deprivation).",
+        init="process:services",
+        input=True,
+        handle=False,
+    ),
+    Variable("trust_local", "float64", "Trust in the council.", bounds=_U, metric="trust_local"),
+    Variable(
+        "trust_national",
+        "float64",
+        "Trust in national government.",
+        bounds=_U,
+        metric="trust_national",
+    ),
+    Variable(
+        "trust_party", "float64", "Trust in each party.", bounds=_U, per_party=True, handle=False
+    ),
+    Variable(
+        "participating",
+        "bool",
+        "Takes part in council decisions this month.",
+        init="zeros",
+        metric="participation",
+    ),
+    Variable(
+        "efficacy",
+        "float64",
+        "Political efficacy: the sense that taking part matters.",
+        bounds=_U,
+        metric="efficacy",
+    ),
+    Variable(
+        "disposition_local",
+        "float64",
+        "Own disposition to trust the council (the anchor of social influence).",
+        init="copy:trust_local",
+        bounds=_U,
+        handle=False,
+    ),
+    Variable(
+        "disposition_national",
+        "float64",
+        "Own disposition to trust national government (anchor).",
+        init="copy:trust_national",
+        bounds=_U,
+        handle=False,
+    ),
+    Variable("heard", "bool", "Took part and was heard this month.", init="zeros"),
+    Variable(
+        "ignored", "bool", "Took part and was ignored this month.", init="zeros", handle=False
+    ),
+    Variable(
+        "received",
+        "float64",
+        "Resources received this month.",
+        init="process:services",
+        handle=False,
+    ),
+    Variable(
+        "service_quality",
+        "float64",
+        "Share of need met this month.",
+        init="process:services",
+        bounds=_U,
+        metric="service_quality",
+    ),
+    Variable(
+        "expectation_local",
+        "float64",
+        "Expected service quality.",
+        init="process:trust_experience",
+        bounds=_U,
+        handle=False,
+    ),
+    Variable(
+        "expectation_national",
+        "float64",
+        "Expected national performance.",
+        init="process:trust_experience",
+        bounds=_U,
+        handle=False,
+    ),
+    Variable(
+        "voted",
+        "bool",
+        "Voted at the last election.",
+    ),
+    Variable(
+        "vote",
+        "int16",
+        "Party voted for at the last election (-1 = did not vote).",
+        init="fill:-1",
+        handle=False,
+    ),
+)
+
+_BY_NAME = {v.name: v for v in VARIABLES}
+#: Names of the variables fixed after set-up (read-only arrays).
+INPUTS = frozenset(v.name for v in VARIABLES if v.input)
+#: Bounds of every bounded citizen variable (checked by the invariant tests).
+CITIZEN_BOUNDS = {v.name: v.bounds for v in VARIABLES if v.bounds is not None}
+
+
+def bytes_per_citizen(parties: int) -> int:
+    """Bytes of array state per citizen with ``parties`` parties (from :data:`VARIABLES`)."""
+    return sum(np.dtype(v.dtype).itemsize * (parties if v.per_party else 1) for v in VARIABLES)
+
+
 class Population:
-    """Citizens' state, one array element per citizen (structure of arrays)."""
+    """Citizens' state: one array per :data:`VARIABLES` entry, one element per citizen.
 
-    council: np.ndarray  # int32 council index
-    deprivation: np.ndarray  # [0,1]
-    quintile: np.ndarray  # int8 0..4, 0 = least deprived
-    youth: np.ndarray  # bool
-    tenant: np.ndarray  # bool
-    ideology: np.ndarray  # [-1,1]
-    trust_local: np.ndarray
-    trust_national: np.ndarray
-    trust_party: np.ndarray  # (n, parties)
-    efficacy: np.ndarray
-    threshold: np.ndarray
-    voted: np.ndarray  # bool: voted at the last election
-    land_trust_eligible: np.ndarray  # bool: would join a land trust if one ran
-    participating: np.ndarray = field(default=None)  # bool
-    heard: np.ndarray = field(default=None)  # bool: participated and was heard this month
-    ignored: np.ndarray = field(default=None)  # bool: participated and was ignored
-    need: np.ndarray = field(default=None)
-    received: np.ndarray = field(default=None)
-    service_quality: np.ndarray = field(default=None)
-    expectation_local: np.ndarray = field(default=None)
-    expectation_national: np.ndarray = field(default=None)
-    vote: np.ndarray = field(default=None)  # int16 party index, -1 = did not vote
-    disposition_local: np.ndarray = field(default=None)  # initial trust (anchoring)
-    disposition_national: np.ndarray = field(default=None)
+    Inputs (``council``, ``deprivation``, ``threshold``...) are read-only arrays: writing into
+    one raises ``ValueError: assignment destination is read-only``; assigning a whole new array
+    (``pop.threshold = values``) is honoured and rebuilds the tables derived from it.  The
+    other variables are replaced by the processes every month and read fresh each time, so
+    writing into them in place takes effect at the next step.
+    """
 
-    def __post_init__(self) -> None:
-        n = len(self.council)
-        if self.participating is None:
-            self.participating = np.zeros(n, dtype=bool)
-        if self.heard is None:
-            self.heard = np.zeros(n, dtype=bool)
-        if self.ignored is None:
-            self.ignored = np.zeros(n, dtype=bool)
-        if self.disposition_local is None:
-            self.disposition_local = self.trust_local.copy()
-        if self.disposition_national is None:
-            self.disposition_national = self.trust_national.copy()
-        if self.vote is None:
-            self.vote = np.full(n, -1, dtype=np.int16)
+    def __init__(self, parties: int, **drawn: np.ndarray):
+        object.__setattr__(self, "_on_input", None)
+        n = len(drawn["council"])
+        object.__setattr__(self, "size", n)
+        for var in VARIABLES:
+            shape = (n, parties) if var.per_party else n
+            if var.name in drawn:
+                value = drawn[var.name]
+            elif var.init.startswith("copy:"):
+                value = drawn[var.init[5:]].copy()
+            elif var.init.startswith("fill:"):
+                value = np.full(shape, float(var.init[5:]), dtype=var.dtype)
+            else:  # "zeros", or set by a process's init (zeros until then)
+                value = np.zeros(shape, dtype=var.dtype)
+            self._store(var.name, value)
 
-    @property
-    def size(self) -> int:
-        """Number of citizens."""
-        return len(self.council)
+    def _store(self, name: str, value: np.ndarray) -> None:
+        var = _BY_NAME[name]
+        if var.input:
+            value = np.array(value, dtype=var.dtype, copy=True)
+            value.setflags(write=False)
+        object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: np.ndarray) -> None:
+        if name not in _BY_NAME:
+            raise AttributeError(
+                f"Population has no variable {name!r}; the variables are listed in "
+                "sim.population.VARIABLES (add one there: docs/extending.md)"
+            )
+        self._store(name, value)
+        if name in INPUTS and self._on_input is not None:
+            self._on_input()
+
+    def watch_inputs(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback()`` after any input variable is replaced (the world's derived tables)."""
+        object.__setattr__(self, "_on_input", callback)
+
+    def __repr__(self) -> str:
+        return f"Population(size={self.size}, variables={len(VARIABLES)})"
+
+
+class _Watched:
+    """Arrays whose replacement clears the world's derived tables; stored read-only."""
+
+    _watched: tuple[str, ...] = ()
+
+    def watch(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback()`` after a watched field is replaced."""
+        object.__setattr__(self, "_on_change", callback)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in self._watched:
+            if isinstance(value, np.ndarray):
+                value = value.copy()
+                value.setflags(write=False)
+            object.__setattr__(self, name, value)
+            callback = getattr(self, "_on_change", None)
+            if callback is not None:
+                callback()
+        else:
+            object.__setattr__(self, name, value)
 
 
 @dataclass
-class CouncilState:
-    """Councils' parameters as arrays over councils (mutable by events)."""
+class CouncilState(_Watched):
+    """Councils' parameters as arrays over councils.
+
+    Read-only arrays: events and :class:`sim.Council` handles replace them (which rebuilds the
+    derived tables); writing into one in place raises.
+    """
+
+    _watched = ("cooperation", "responsiveness", "budget", "efficiency", "programmes")
 
     names: list[str]
     cooperation: np.ndarray
@@ -121,8 +332,10 @@ class CouncilState:
 
 
 @dataclass
-class GovernmentState:
-    """National government: a model-level actor."""
+class GovernmentState(_Watched):
+    """National government: a model-level actor (policy changes rebuild derived tables)."""
+
+    _watched = ("centralisation", "austerity", "grant_share")
 
     centralisation: float
     austerity: float
@@ -203,6 +416,7 @@ def init_population(sc: Scenario, draw: callable) -> Population:
         ]
     )
     return Population(
+        len(sc.parties),
         council=council,
         deprivation=dep,
         quintile=quintile,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psutil
 
 from .errors import ScenarioError
+from .population import bytes_per_citizen
 from .schema import Scenario
 
 __all__ = ["HANDLE_LIMIT", "check_resources", "estimate_memory_bytes"]
@@ -12,11 +13,11 @@ __all__ = ["HANDLE_LIMIT", "check_resources", "estimate_memory_bytes"]
 #: Above this many citizens no per-citizen Mesa agent handles are made (results are unchanged).
 HANDLE_LIMIT = 200_000
 
-# Bytes per citizen of array state (about 20 float64/bool arrays plus one float per party),
-# per directed edge of the CSR matrix (float32 weight + int32 index) and per edge list entry
-# (two int32 end points, plus construction temporaries), and per Mesa agent handle.
-_PER_CITIZEN = 220
-_PER_PARTY = 16
+# Bytes per citizen beyond the state arrays of sim.population.VARIABLES (about ten array
+# temporaries of a step, the degree arrays), per directed edge of the CSR matrix (float32
+# weight + int32 index) and per edge list entry (two int32 end points, plus construction
+# temporaries), and per Mesa agent handle.
+_PER_CITIZEN_WORK = 100
 _PER_DIRECTED_EDGE = 8
 _PER_EDGE_BUILD = 40
 _PER_HANDLE = 1_200
@@ -29,7 +30,7 @@ def estimate_memory_bytes(scenario: Scenario) -> int:
     if scenario.network.kind == "complete":
         k = n - 1
     edges = n * k / 2
-    per_citizen = _PER_CITIZEN + _PER_PARTY * len(scenario.parties)
+    per_citizen = bytes_per_citizen(len(scenario.parties)) + _PER_CITIZEN_WORK
     handles = _PER_HANDLE * n if n <= HANDLE_LIMIT else 0
     return int(n * per_citizen + edges * (2 * _PER_DIRECTED_EDGE + _PER_EDGE_BUILD) + handles)
 

@@ -8,22 +8,18 @@ process's draws unchanged, and two scenarios run with the same seed share their 
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
-__all__ = ["STREAMS", "Streams", "derive_seed", "root_seed_sequence"]
+__all__ = ["FIXED_STREAMS", "Streams", "derive_seed", "root_seed_sequence"]
 
-#: Fixed spawn keys: never renumber, only append (renumbering would change every result).
-STREAMS = {
+#: Spawn keys of the streams that belong to no process; each process declares its own
+#: ``STREAM`` (see :mod:`sim.processes`).  Never renumber, only append (renumbering would
+#: change every result).  Keys 2-9 are the built-in processes'; new processes take 12 and up.
+FIXED_STREAMS = {
     "population": 0,
     "network": 1,
-    "events": 2,
-    "participation": 3,
-    "services": 4,
-    "trust_experience": 5,
-    "trust_voice": 6,
-    "social_influence": 7,
-    "elections": 8,
-    "network_change": 9,
     "programmes": 10,
     "mesa": 11,
 }
@@ -45,10 +41,14 @@ def root_seed_sequence(rng: object) -> np.random.SeedSequence:
 
 
 class Streams:
-    """Lazily created generators, one per named process, from a root seed sequence."""
+    """Lazily created generators, one per named stream, from a root seed sequence.
 
-    def __init__(self, root: np.random.SeedSequence):
+    ``keys`` maps stream names to their fixed spawn keys (``sim.processes.stream_keys()``).
+    """
+
+    def __init__(self, root: np.random.SeedSequence, keys: dict[str, int]):
         self.root = root
+        self.keys = dict(keys)
         self._gens: dict[str, np.random.Generator] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
@@ -56,7 +56,7 @@ class Streams:
         if gen is None:
             child = np.random.SeedSequence(
                 self.root.entropy,
-                spawn_key=(*self.root.spawn_key, STREAMS[name]),
+                spawn_key=(*self.root.spawn_key, self.keys[name]),
                 pool_size=self.root.pool_size,
             )
             gen = self._gens[name] = np.random.Generator(np.random.PCG64(child))
@@ -65,6 +65,17 @@ class Streams:
     def seed_int(self, name: str) -> int:
         """A 32-bit integer seed from stream ``name`` (for libraries that want an int)."""
         return int(self[name].integers(2**32))
+
+    def variable(self, stream: str, name: str) -> np.random.Generator:
+        """A generator for one named variable under ``stream`` (stable under additions).
+
+        Keyed by ``crc32(name)``, so adding a variable never moves another one's draws.
+        """
+        ss = np.random.SeedSequence(
+            self.root.entropy,
+            spawn_key=(*self.root.spawn_key, self.keys[stream], zlib.crc32(name.encode())),
+        )
+        return np.random.Generator(np.random.PCG64(ss))
 
 
 def derive_seed(seed: int, *keys: int) -> int:

@@ -11,16 +11,22 @@ Conventions: trust, efficacy, shares and probabilities are in [0, 1]; rates are 
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import Field, create_model, field_validator, model_validator
+
+from . import processes as _processes
+from .schema_base import (
+    PROGRAMME_NAMES,
+    NonNeg,
+    Position,
+    ProcessSpec,
+    Programme,
+    Real,
+    Unit,
+    _Base,
+    _no_booleans_for_numbers,
+    _Strict,
 )
 
 __all__ = [
@@ -32,43 +38,14 @@ __all__ = [
     "NetworkSpec",
     "PartySpec",
     "PopulationSpec",
+    "ProcessSpec",
     "ProcessesSpec",
     "ProgrammesSpec",
     "Scenario",
 ]
 
-PROGRAMME_NAMES = (
-    "community_land_trust",
-    "tenant_voice",
-    "community_budgeting",
-    "youth_trust",
-)
-Programme = Literal["community_land_trust", "tenant_voice", "community_budgeting", "youth_trust"]
-
-Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Real = Annotated[float, Field(allow_inf_nan=False)]
-Position = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
-
 #: Largest population the schema accepts; memory is checked separately at build time.
 MAX_POPULATION = 50_000_000
-
-
-def _no_booleans_for_numbers(cls: type[BaseModel], value: object, info: ValidationInfo) -> object:
-    """Refuse ``true``/``false`` where a number is wanted (pydantic would read 1 or 0)."""
-    if isinstance(value, bool) and info.field_name is not None:
-        ann = cls.model_fields[info.field_name].annotation
-        if ann is not bool and bool not in get_args(ann):
-            raise ValueError(f"must be a number, not {str(value).lower()}")
-    return value
-
-
-class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
-
-
-class _Strict(_Base):
-    _numbers = field_validator("*", mode="before")(_no_booleans_for_numbers)
 
 
 # --------------------------------------------------------------------------- population
@@ -254,154 +231,27 @@ class ProgrammesSpec(_Strict):
 
 
 # --------------------------------------------------------------------------- processes
-class _Process(_Strict):
-    enabled: bool = Field(True, description="Run this process each step.")
+def _processes_spec() -> type[_Strict]:
+    """The ``[processes]`` table: one field per registered process, in schedule order."""
+    fields = {
+        p.name: (p.spec, Field(default_factory=p.spec, description=p.title))
+        for p in _processes.schedule()
+    }
+    model = create_model("ProcessesSpec", __base__=_Strict, **fields)
+    model.__doc__ = "Switches and coefficients of each process; see docs/ODD.md."
+    return model
 
 
-class ParticipationSpec(_Process):
-    """Who takes part each month (Granovetter 1978 threshold or logit)."""
+ProcessesSpec = _processes_spec()
 
-    rule: Literal["threshold", "logit"] = Field(
-        "threshold", description="Decision rule: Granovetter threshold or logit."
-    )
-    base_opportunity: Unit = Field(0.1, description="Monthly chance to take part anywhere.")
-    cooperation_opportunity: Unit = Field(
-        0.5, description="Added chance per unit of effective council cooperation."
-    )
-    persistence: Unit = Field(
-        0.3,
-        description="Chance that last month's participants stay involved without a fresh "
-        "opportunity (panels, groups).",
-    )
-    cost_deprivation: NonNeg = Field(0.25, description="Threshold raise per unit deprivation.")
-    motivation_efficacy: NonNeg = Field(0.3, description="Threshold cut per unit efficacy.")
-    motivation_trust: NonNeg = Field(0.1, description="Threshold cut per unit trust in council.")
-    logit_intercept: Real = Field(-2.5, description="Logit rule: intercept.")
-    logit_efficacy: Real = Field(2.0, description="Logit rule: weight of efficacy.")
-    logit_trust: Real = Field(1.0, description="Logit rule: weight of trust in council.")
-    logit_social: Real = Field(3.0, description="Logit rule: weight of neighbours taking part.")
-    logit_deprivation: Real = Field(-1.5, description="Logit rule: weight of deprivation.")
-
-
-class ServicesSpec(_Process):
-    """Council decisions and the services each citizen receives."""
-
-    need_base: NonNeg = Field(0.5, description="Need of the least deprived citizen.")
-    need_deprivation: NonNeg = Field(1.0, description="Added need per unit of deprivation.")
-    central_targeting: Unit = Field(
-        0.5, description="How far central priorities follow need (0 = equal per head)."
-    )
-    coproduction_bonus: NonNeg = Field(
-        0.15, le=2, description="Extra output of co-produced spending per unit responsiveness."
-    )
-    participation_overhead: Unit = Field(
-        0.05, description="Share of the co-produced budget spent running participation."
-    )
-    voice_memory: Unit = Field(
-        1 / 12,
-        description="Share of the co-produced allocation revised each month from what "
-        "participants said (1/12: a yearly budget cycle).",
-    )
-
-
-class TrustExperienceSpec(_Process):
-    """Trust moves toward performance versus expectation, asymmetrically (Slovic 1993)."""
-
-    up_rate: Unit = Field(0.05, description="Monthly gain per unit of positive surprise.")
-    down_rate: Unit = Field(0.15, description="Monthly loss per unit of negative surprise.")
-    expectation_rate: Unit = Field(
-        0.15,
-        description="Monthly adaptation of expectations to experience (half-life about 4 "
-        "months at 0.15).",
-    )
-    national_blame: Unit = Field(
-        0.3, description="Weight of local services in judging national government."
-    )
-
-
-class TrustVoiceSpec(_Process):
-    """Heard participants gain trust and efficacy; ignored ones lose both."""
-
-    heard_trust_gain: Unit = Field(0.08, description="Trust gain of a heard participant.")
-    heard_efficacy_gain: Unit = Field(0.1, description="Efficacy gain of a heard participant.")
-    ignored_trust_loss: Unit = Field(0.1, description="Trust loss of an ignored participant.")
-    national_share: Unit = Field(
-        0.5,
-        description="Share of a participant's change in council trust that also applies to "
-        "trust in national government.",
-    )
-    ignored_efficacy_loss: Unit = Field(0.08, description="Efficacy loss of an ignored one.")
-    legitimacy_spillover: Unit = Field(
-        0.5,
-        description="Effect on non-participants of the council's voice record, per unit of "
-        "the share of residents taking part.",
-    )
-
-
-class SocialInfluenceSpec(_Process):
-    """Neighbours' trust: DeGroot averaging or Deffuant bounded confidence."""
-
-    rule: Literal["degroot", "deffuant", "none"] = Field(
-        "degroot", description="DeGroot averaging, Deffuant bounded confidence, or none."
-    )
-    weight: Unit = Field(0.01, description="DeGroot: weight on the neighbours' mean each month.")
-    epsilon: Unit = Field(0.2, description="Deffuant: confidence bound.")
-    mu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = Field(
-        0.3, description="Deffuant: convergence parameter (0-0.5)."
-    )
-    anchoring: Unit = Field(
-        0.005,
-        description="Monthly pull of trust back toward each citizen's own disposition "
-        "(Friedkin-Johnsen); 0 = pure DeGroot.",
-    )
-    local_to_national: Unit = Field(
-        0.005, description="Monthly spill-over of local into national trust."
-    )
-    national_to_local: Unit = Field(
-        0.0025, description="Monthly spill-over of national into local trust."
-    )
-
-
-class ElectionsSpec(_Process):
-    """Turnout and vote choice every ``interval`` steps."""
-
-    interval: int = Field(60, ge=1, le=10_000, description="Steps between general elections.")
-    first: int | None = Field(None, ge=1, description="Step of the first election (= interval).")
-    turnout_intercept: Real = Field(-0.6, description="Turnout logit: intercept.")
-    turnout_habit: Real = Field(1.8, description="Weight of having voted last time (habit).")
-    turnout_efficacy: Real = Field(1.5, description="Turnout logit: weight of efficacy.")
-    turnout_trust: Real = Field(
-        1.0, description="Turnout logit: weight of trust in national government."
-    )
-    turnout_deprivation: Real = Field(-1.0, description="Turnout logit: weight of deprivation.")
-    vote_distance: NonNeg = Field(4.0, description="Weight of ideological distance.")
-    vote_party_trust: NonNeg = Field(3.0, description="Weight of trust in the party.")
-    vote_cooperative: NonNeg = Field(
-        1.0, description="Weight of efficacy on support for co-operative platforms."
-    )
-    winner_bounce: Unit = Field(0.05, description="Trust gain of winners' voters (Anderson 2005).")
-    loser_penalty: Unit = Field(0.02, description="Trust loss of losers' voters.")
-
-
-class NetworkChangeSpec(_Process):
-    """Co-participants form ties; those ties decay."""
-
-    enabled: bool = Field(False, description="Run this process each step (off by default).")
-    form_rate: Unit = Field(0.1, description="New ties per participant per month.")
-    decay_rate: Unit = Field(0.02, description="Monthly loss probability of a formed tie.")
-
-
-class ProcessesSpec(_Strict):
-    """Switches and coefficients of each process; see docs/ODD.md."""
-
-    events: _Process = Field(default_factory=_Process)
-    participation: ParticipationSpec = Field(default_factory=ParticipationSpec)
-    services: ServicesSpec = Field(default_factory=ServicesSpec)
-    trust_experience: TrustExperienceSpec = Field(default_factory=TrustExperienceSpec)
-    trust_voice: TrustVoiceSpec = Field(default_factory=TrustVoiceSpec)
-    social_influence: SocialInfluenceSpec = Field(default_factory=SocialInfluenceSpec)
-    elections: ElectionsSpec = Field(default_factory=ElectionsSpec)
-    network_change: NetworkChangeSpec = Field(default_factory=NetworkChangeSpec)
+# The process specs under their historical names (each now lives in its process module).
+ParticipationSpec = _processes.participation.Spec
+ServicesSpec = _processes.services.Spec
+TrustExperienceSpec = _processes.trust_experience.Spec
+TrustVoiceSpec = _processes.trust_voice.Spec
+SocialInfluenceSpec = _processes.social_influence.Spec
+ElectionsSpec = _processes.elections.Spec
+NetworkChangeSpec = _processes.network_change.Spec
 
 
 # --------------------------------------------------------------------------- events
@@ -598,6 +448,14 @@ class Scenario(_Strict):
         return out
 
 
-def is_finite_number(x: object) -> bool:
-    """Return True for a finite int or float (used by override parsing)."""
-    return isinstance(x, int | float) and not (isinstance(x, float) and not math.isfinite(x))
+def _rebuild_processes() -> None:
+    """Rebuild ``ProcessesSpec`` and ``Scenario`` after the process registry changed."""
+    global ProcessesSpec
+    ProcessesSpec = _processes_spec()
+    field = Scenario.model_fields["processes"]
+    field.annotation = ProcessesSpec
+    field.default_factory = ProcessesSpec
+    Scenario.model_rebuild(force=True)
+
+
+_processes.on_change(_rebuild_processes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,7 +12,10 @@ import scipy.sparse as sp
 from .network import adjacency
 from .population import CouncilState, GovernmentState, PartyState, Population
 
-__all__ = ["SocialGraph", "World"]
+if TYPE_CHECKING:
+    from .schema import ProgrammesSpec
+
+__all__ = ["Signals", "SocialGraph", "World"]
 
 
 class SocialGraph:
@@ -101,14 +104,41 @@ class SocialGraph:
 
 
 @dataclass
+class Signals:
+    """What processes tell each other within one month (reset at the start of every step).
+
+    Attributes
+    ----------
+    election_called : bool
+        An ``election`` event called a snap election this month (events -> elections).
+    election_held : bool
+        An election was held this month (elections -> observation).
+    mobilised : numpy.ndarray or None
+        Citizens a ``mobilise`` event brings in this month, whatever their thresholds
+        (events -> participation).
+    """
+
+    election_called: bool = False
+    election_held: bool = False
+    mobilised: np.ndarray | None = None
+
+
+@dataclass
 class World:
-    """Everything the processes read and write in one step."""
+    """Everything the processes read and write in one step.
+
+    Derived tables (group indices, council sizes, opportunity per citizen...) are built once
+    through :meth:`derived` and rebuilt after anything they could depend on changes: inputs
+    are read-only arrays whose replacement, like any change of council arrays or national
+    policy, calls :meth:`clear_derived`.  They can therefore never go stale.
+    """
 
     population: Population
     councils: CouncilState
     government: GovernmentState
     parties: PartyState
     graph: SocialGraph
+    programmes: ProgrammesSpec
     month: int = 0
     budget_multiplier: np.ndarray = field(default=None)
     last_election: int | None = None
@@ -120,48 +150,31 @@ class World:
     ties_formed: int = 0
     ties_decayed: int = 0
     voice_share: np.ndarray | None = None  # (councils, 5) co-produced budget by quintile
-    mobilised: np.ndarray | None = None  # citizens a mobilise event brings in this month
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    signals: Signals = field(default_factory=Signals)
+    timeline: dict[int, list] = field(default_factory=dict)  # scenario events by step
+    pending: list = field(default_factory=list)  # live events for the next step
+    event_log: list[tuple[int, str]] = field(default_factory=list)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.budget_multiplier is None:
             self.budget_multiplier = np.ones(self.councils.count)
+        self.population.watch_inputs(self.clear_derived)
+        self.councils.watch(self.clear_derived)
+        self.government.watch(self.clear_derived)
 
-    def cached(self, name: str, key: tuple, build: Callable[[], Any]) -> Any:
-        """``build()``, remembered under ``name`` for as long as ``key`` still holds.
+    def derived(self, name: str, build: Callable[[], Any]) -> Any:
+        """The table ``name``, built by ``build()`` on first use after the last change.
 
-        Used for what the processes derive from state that rarely changes (group indices,
-        council sizes, need per group).  Large arrays in ``key`` are compared by identity (the
-        processes replace arrays, they do not write into them), small ones (per-council
-        arrays) by value, other items by equality.  Code that writes into population arrays
-        in place (the citizen handles do) must call :meth:`invalidate`.
+        ``build`` may read inputs, council arrays, national policy and the scenario's
+        coefficients, never the monthly state (trust, participation...): those change every
+        step and are read directly.
         """
-        hit = self.cache.get(name)
-        if hit is not None and len(hit[0]) == len(key):
-            if all(_same(a, b) for a, b in zip(hit[0], key, strict=True)):
-                return hit[1]
-        value = build()
-        small = tuple(
-            k.copy() if isinstance(k, np.ndarray) and k.size <= _BY_VALUE else k for k in key
-        )
-        self.cache[name] = (small, value)
+        value = self._derived.get(name)
+        if value is None:
+            value = self._derived[name] = build()
         return value
 
-    def invalidate(self) -> None:
-        """Forget every cached derivation (after writing into state arrays in place)."""
-        self.cache.clear()
-
-
-#: Arrays up to this size in a cache key are compared by value: every per-council array
-#: (at most 10,000 councils x 4 programmes), which events and Council agents write in place.
-_BY_VALUE = 65_536
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        if a is b:
-            return True
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and b.size <= _BY_VALUE:
-            return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
-        return False
-    return a == b
+    def clear_derived(self) -> None:
+        """Forget every derived table (called when an input, a council or policy changes)."""
+        self._derived.clear()

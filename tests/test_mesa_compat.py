@@ -57,7 +57,7 @@ def test_agenttype_reporters_collect_councils():
     model.run(steps=3)
     df = model.datacollector.get_agenttype_vars_dataframe(sim.Council)
     assert len(df) == 3 * 4
-    assert df["trust_local"].between(0, 1).all()
+    assert df["council_trust_local"].between(0, 1).all()
 
 
 def test_citizen_handles_read_and_write_the_arrays():

@@ -28,17 +28,58 @@ References
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from ..schema import ElectionsSpec
-from ..state import World
+import numpy as np
+from pydantic import Field
+
+from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 from .participation import logit_probability
 from .trust_voice import bounded_gain
 
-__all__ = ["butler_swing", "choice_utility", "is_election_month", "step", "turnout_probability"]
+if TYPE_CHECKING:
+    from ..state import World
+
+__all__ = [
+    "NAME",
+    "STREAM",
+    "TITLE",
+    "Spec",
+    "butler_swing",
+    "choice_utility",
+    "init",
+    "is_election_month",
+    "step",
+    "turnout_probability",
+]
+
+NAME = "elections"
+TITLE = "Elections"
+STREAM = 8
 
 
-def turnout_probability(world: World, spec: ElectionsSpec) -> np.ndarray:
+class Spec(ProcessSpec):
+    """Turnout and vote choice every ``interval`` steps."""
+
+    interval: int = Field(60, ge=1, le=10_000, description="Steps between general elections.")
+    first: int | None = Field(None, ge=1, description="Step of the first election (= interval).")
+    turnout_intercept: Real = Field(-0.6, description="Turnout logit: intercept.")
+    turnout_habit: Real = Field(1.8, description="Weight of having voted last time (habit).")
+    turnout_efficacy: Real = Field(1.5, description="Turnout logit: weight of efficacy.")
+    turnout_trust: Real = Field(
+        1.0, description="Turnout logit: weight of trust in national government."
+    )
+    turnout_deprivation: Real = Field(-1.0, description="Turnout logit: weight of deprivation.")
+    vote_distance: NonNeg = Field(4.0, description="Weight of ideological distance.")
+    vote_party_trust: NonNeg = Field(3.0, description="Weight of trust in the party.")
+    vote_cooperative: NonNeg = Field(
+        1.0, description="Weight of efficacy on support for co-operative platforms."
+    )
+    winner_bounce: Unit = Field(0.05, description="Trust gain of winners' voters (Anderson 2005).")
+    loser_penalty: Unit = Field(0.02, description="Trust loss of losers' voters.")
+
+
+def turnout_probability(world: World, spec: Spec) -> np.ndarray:
     """Each citizen's probability of voting."""
     pop = world.population
     z = (
@@ -51,7 +92,7 @@ def turnout_probability(world: World, spec: ElectionsSpec) -> np.ndarray:
     return logit_probability(z)
 
 
-def choice_utility(world: World, spec: ElectionsSpec) -> np.ndarray:
+def choice_utility(world: World, spec: Spec) -> np.ndarray:
     """Deterministic part of the utility of each party for each citizen, shape (n, parties)."""
     pop, parties = world.population, world.parties
     distance = np.abs(pop.ideology[:, None] - parties.position[None, :])
@@ -82,7 +123,7 @@ def butler_swing(before: np.ndarray, after: np.ndarray) -> float:
     return round(float(((after[second] - before[second]) - (after[first] - before[first])) / 2), 12)
 
 
-def is_election_month(month: int, spec: ElectionsSpec, last: int | None) -> bool:
+def is_election_month(month: int, spec: Spec, last: int | None) -> bool:
     """Scheduled elections: at ``first`` (default ``interval``), then every ``interval``."""
     first = spec.first if spec.first is not None else spec.interval
     if last is None:
@@ -90,18 +131,19 @@ def is_election_month(month: int, spec: ElectionsSpec, last: int | None) -> bool
     return month - last >= spec.interval and (month - first) % spec.interval == 0
 
 
-def init(world: World, spec: ElectionsSpec) -> None:
+def init(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Pre-election expectations: turnout and shares as if a poll were taken at step 0."""
     p = turnout_probability(world, spec)
     world.turnout = float(p.mean())
     world.parties.vote_share = expected_shares(choice_utility(world, spec), p)
 
 
-def step(world: World, spec: ElectionsSpec, rng: np.random.Generator, *, called: bool) -> bool:
-    """Hold an election if one is due or was called; return True if one was held."""
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
+    """Hold an election if one is due or was called (``world.signals``), and signal it."""
+    called = world.signals.election_called
     if not (called or is_election_month(world.month, spec, world.last_election)):
         world.government_changed = False
-        return False
+        return
     pop, parties = world.population, world.parties
     n, k = pop.size, len(parties.names)
     votes = rng.random(n) < turnout_probability(world, spec)
@@ -124,4 +166,4 @@ def step(world: World, spec: ElectionsSpec, rng: np.random.Generator, *, called:
     pop.vote = np.where(votes, choice, -1).astype(np.int16)
     world.last_election = world.month
     world.elections_held += 1
-    return True
+    world.signals.election_held = True

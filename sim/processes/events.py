@@ -6,16 +6,42 @@ to [0, 1]), ``performance`` (national performance changes, then recovers geometr
 ``set_cooperation``/``set_responsiveness``, ``national_policy``, ``mobilise`` (part of a group
 takes part this month, a block in citizen order) and ``election`` (a snap election this step).
 Events are deterministic: this process draws no random numbers.
+
+The due events are the scenario's timeline entries for this month (``world.timeline``) and
+the live events queued by :meth:`sim.GovernanceModel.trigger` (``world.pending``); what they
+tell other processes (an election called, citizens mobilised) goes into ``world.signals``.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..schema import PROGRAMME_NAMES
-from ..state import World
+from ..schema_base import PROGRAMME_NAMES, ProcessSpec
 
-__all__ = ["apply_event", "group_mask", "recover_performance", "step"]
+if TYPE_CHECKING:
+    from ..state import World
+
+__all__ = [
+    "NAME",
+    "STREAM",
+    "TITLE",
+    "Spec",
+    "apply_event",
+    "group_mask",
+    "init",
+    "recover_performance",
+    "step",
+]
+
+NAME = "events"
+TITLE = "Events"
+STREAM = 2
+
+
+class Spec(ProcessSpec):
+    """The scenario's timeline and live events."""
 
 
 def group_mask(world: World, group: str) -> np.ndarray:
@@ -40,8 +66,8 @@ def _council_mask(world: World, names: list[str] | None) -> np.ndarray:
     return np.isin(np.array(world.councils.names), names)
 
 
-def apply_event(world: World, event) -> bool:
-    """Apply one event to ``world``; return True when it calls an election this step."""
+def apply_event(world: World, event) -> None:
+    """Apply one event to ``world`` (an election called is signalled in ``world.signals``)."""
     councils = _council_mask(world, event.councils)
     pop = world.population
     kind = event.kind
@@ -67,7 +93,9 @@ def apply_event(world: World, event) -> bool:
         )
     elif kind in ("programme_start", "programme_stop"):
         col = PROGRAMME_NAMES.index(event.programme)
-        world.councils.programmes[councils, col] = kind == "programme_start"
+        programmes = world.councils.programmes.copy()
+        programmes[councils, col] = kind == "programme_start"
+        world.councils.programmes = programmes
     elif kind == "set_cooperation":
         world.councils.cooperation = np.where(councils, event.value, world.councils.cooperation)
     elif kind == "set_responsiveness":
@@ -82,13 +110,13 @@ def apply_event(world: World, event) -> bool:
     elif kind == "mobilise":
         members = np.flatnonzero(group_mask(world, event.group) & councils[pop.council])
         chosen = members[: int(round(event.share * len(members)))]
-        mobilised = np.zeros(pop.size, dtype=bool) if world.mobilised is None else world.mobilised
-        mobilised[chosen] = True
-        world.mobilised = mobilised  # participation adds them to this month's participants
-        pop.participating = pop.participating | mobilised
+        signals = world.signals
+        if signals.mobilised is None:
+            signals.mobilised = np.zeros(pop.size, dtype=bool)
+        signals.mobilised[chosen] = True  # participation adds them to this month's participants
+        pop.participating = pop.participating | signals.mobilised
     elif kind == "election":
-        return True
-    return False
+        world.signals.election_called = True
 
 
 def recover_performance(performance: float, baseline: float, rate: float) -> float:
@@ -100,13 +128,26 @@ def recover_performance(performance: float, baseline: float, rate: float) -> flo
     return performance + rate * (baseline - performance)
 
 
-def step(world: World, events: list) -> bool:
-    """Apply this step's events (already selected by step); True if an election is called."""
+def due_events(world: World) -> list:
+    """This month's events: the timeline's entries for ``world.month``, then queued live ones."""
+    due = world.timeline.get(world.month, []) + world.pending
+    world.pending = []
+    world.event_log += [(world.month, e.kind) for e in due]
+    return due
+
+
+def init(world: World, spec: Spec, rng: np.random.Generator) -> None:
+    """Apply the events dated step 0 (before the first allocation and poll)."""
+    if spec.enabled:
+        for event in due_events(world):
+            apply_event(world, event)
+
+
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
+    """National performance recovers toward its baseline, then this month's events apply."""
     g = world.government
     g.performance = recover_performance(
         g.performance, g.baseline_performance, g.performance_recovery
     )
-    called = False
-    for event in events:
-        called |= apply_event(world, event)
-    return called
+    for event in due_events(world):
+        apply_event(world, event)

@@ -14,15 +14,32 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from pydantic import Field
 
-from ..schema import NetworkChangeSpec
-from ..state import World
+from ..schema_base import ProcessSpec, Unit
 
-__all__ = ["step"]
+if TYPE_CHECKING:
+    from ..state import World
+
+__all__ = ["NAME", "STREAM", "TITLE", "Spec", "step"]
+
+NAME = "network_change"
+TITLE = "Network change"
+STREAM = 9
 
 
-def step(world: World, spec: NetworkChangeSpec, rng: np.random.Generator) -> None:
+class Spec(ProcessSpec):
+    """Co-participants form ties; those ties decay."""
+
+    enabled: bool = Field(False, description="Run this process each step (off by default).")
+    form_rate: Unit = Field(0.1, description="New ties per participant per month.")
+    decay_rate: Unit = Field(0.02, description="Monthly loss probability of a formed tie.")
+
+
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Form co-participation ties and let formed ties decay; rebuild the matrices if changed."""
     graph, pop = world.graph, world.population
     n = pop.size

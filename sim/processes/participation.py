@@ -29,15 +29,60 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
+from pydantic import Field
 
-from ..schema import ParticipationSpec, ProgrammesSpec
-from ..state import World
+from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 
-__all__ = ["effective_cooperation", "logit_probability", "opportunity", "step", "threshold_rule"]
+if TYPE_CHECKING:
+    from ..schema import ProgrammesSpec
+    from ..state import World
+
+__all__ = [
+    "NAME",
+    "STREAM",
+    "TITLE",
+    "Spec",
+    "effective_cooperation",
+    "logit_probability",
+    "opportunity",
+    "step",
+    "threshold_rule",
+]
+
+NAME = "participation"
+TITLE = "Participation"
+STREAM = 3
 
 #: Float tolerance when comparing a neighbour share with a threshold.
 TOLERANCE = 1e-9
+
+
+class Spec(ProcessSpec):
+    """Who takes part each month (Granovetter 1978 threshold or logit)."""
+
+    rule: Literal["threshold", "logit"] = Field(
+        "threshold", description="Decision rule: Granovetter threshold or logit."
+    )
+    base_opportunity: Unit = Field(0.1, description="Monthly chance to take part anywhere.")
+    cooperation_opportunity: Unit = Field(
+        0.5, description="Added chance per unit of effective council cooperation."
+    )
+    persistence: Unit = Field(
+        0.3,
+        description="Chance that last month's participants stay involved without a fresh "
+        "opportunity (panels, groups).",
+    )
+    cost_deprivation: NonNeg = Field(0.25, description="Threshold raise per unit deprivation.")
+    motivation_efficacy: NonNeg = Field(0.3, description="Threshold cut per unit efficacy.")
+    motivation_trust: NonNeg = Field(0.1, description="Threshold cut per unit trust in council.")
+    logit_intercept: Real = Field(-2.5, description="Logit rule: intercept.")
+    logit_efficacy: Real = Field(2.0, description="Logit rule: weight of efficacy.")
+    logit_trust: Real = Field(1.0, description="Logit rule: weight of trust in council.")
+    logit_social: Real = Field(3.0, description="Logit rule: weight of neighbours taking part.")
+    logit_deprivation: Real = Field(-1.5, description="Logit rule: weight of deprivation.")
 
 
 def threshold_rule(share: np.ndarray, threshold: np.ndarray) -> np.ndarray:
@@ -69,7 +114,7 @@ def effective_cooperation(cooperation: np.ndarray, centralisation: float) -> np.
     return cooperation * (1.0 - centralisation)
 
 
-def opportunity(world: World, spec: ParticipationSpec, prog: ProgrammesSpec) -> np.ndarray:
+def opportunity(world: World, spec: Spec, prog: ProgrammesSpec) -> np.ndarray:
     r"""Monthly chance to take part, :math:`o_i = o_0 + o_C\, C^{\mathrm{eff}}_{c(i)} + \ldots`.
 
     Programmes add: tenant voice (tenants), community budgeting (everyone in the council),
@@ -85,34 +130,25 @@ def opportunity(world: World, spec: ParticipationSpec, prog: ProgrammesSpec) -> 
     return np.clip(o, 0.0, 1.0)
 
 
-def step(
-    world: World, spec: ParticipationSpec, prog: ProgrammesSpec, rng: np.random.Generator
-) -> None:
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Decide this month's participants from last month's state."""
-    pop = world.population
+    pop, prog = world.population, world.programmes
     n = pop.size
     share = world.graph.neighbour_share(pop.participating)
-    o = world.cached(
-        "participation.opportunity",
-        _opportunity_key(world, spec, prog),
-        lambda: opportunity(world, spec, prog),
-    )
+    o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
     chance = rng.random(n) < o
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
     # last month's participants stay involved without a fresh opportunity (a panel, a group)
     chance |= pop.participating & (rng.random(n) < spec.persistence)
     if spec.rule == "threshold":
         # theta = threshold + cost d - m_E E - m_T T - youth cut, left to right as written
-        theta = world.cached(
-            "participation.theta0",
-            (pop.threshold, pop.deprivation, spec.cost_deprivation),
-            lambda: pop.threshold + spec.cost_deprivation * pop.deprivation,
+        theta = world.derived(
+            "participation.theta0", lambda: pop.threshold + spec.cost_deprivation * pop.deprivation
         ).copy()
         theta -= spec.motivation_efficacy * pop.efficacy
         theta -= spec.motivation_trust * pop.trust_local
-        youth_cut = world.cached(
+        youth_cut = world.derived(
             "participation.youth_cut",
-            (world.councils.programmes, pop.council, pop.youth, prog.youth_threshold_cut),
             lambda: (
                 prog.youth_threshold_cut
                 * (world.councils.has("youth_trust")[pop.council] & pop.youth)
@@ -130,25 +166,7 @@ def step(
         )
         willing = decide < logit_probability(z)
     willing &= chance
-    if world.mobilised is not None:  # a campaign brought these in this month, willing or not
-        willing |= world.mobilised
-        world.mobilised = None
+    mobilised = world.signals.mobilised
+    if mobilised is not None:  # a campaign brought these in this month, willing or not
+        willing |= mobilised
     pop.participating = willing
-
-
-def _opportunity_key(world: World, spec: ParticipationSpec, prog: ProgrammesSpec) -> tuple:
-    """Everything :func:`opportunity` reads."""
-    pop, cs = world.population, world.councils
-    return (
-        cs.cooperation,
-        cs.programmes,
-        world.government.centralisation,
-        spec.base_opportunity,
-        spec.cooperation_opportunity,
-        prog.community_budget_opportunity,
-        prog.tenant_voice_opportunity,
-        prog.youth_opportunity,
-        pop.council,
-        pop.tenant,
-        pop.youth,
-    )

@@ -41,12 +41,55 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from pydantic import Field
 
-from ..schema import ProgrammesSpec, ServicesSpec
-from ..state import World
+from ..schema_base import NonNeg, ProcessSpec, Unit
 
-__all__ = ["allocate", "central_shares", "need", "step", "voice_shares"]
+if TYPE_CHECKING:
+    from ..schema import ProgrammesSpec
+    from ..state import World
+
+__all__ = [
+    "NAME",
+    "STREAM",
+    "TITLE",
+    "Spec",
+    "allocate",
+    "central_shares",
+    "init",
+    "need",
+    "step",
+    "tenant_influence",
+    "voice_shares",
+]
+
+NAME = "services"
+TITLE = "Council decisions and services"
+STREAM = 4
+
+
+class Spec(ProcessSpec):
+    """Council decisions and the services each citizen receives."""
+
+    need_base: NonNeg = Field(0.5, description="Need of the least deprived citizen.")
+    need_deprivation: NonNeg = Field(1.0, description="Added need per unit of deprivation.")
+    central_targeting: Unit = Field(
+        0.5, description="How far central priorities follow need (0 = equal per head)."
+    )
+    coproduction_bonus: NonNeg = Field(
+        0.15, le=2, description="Extra output of co-produced spending per unit responsiveness."
+    )
+    participation_overhead: Unit = Field(
+        0.05, description="Share of the co-produced budget spent running participation."
+    )
+    voice_memory: Unit = Field(
+        1 / 12,
+        description="Share of the co-produced allocation revised each month from what "
+        "participants said (1/12: a yearly budget cycle).",
+    )
 
 
 def need(deprivation: np.ndarray, base: float, slope: float) -> np.ndarray:
@@ -125,20 +168,30 @@ def central_shares(
     return g / np.maximum(g.sum(axis=1, keepdims=True), 1e-300)
 
 
-def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
+def init(world: World, spec: Spec, rng: np.random.Generator) -> None:
+    """Need from deprivation, the voice memory at the central allocation, the first allocation.
+
+    Runs whether or not the process is switched on: service quality is observed from step 0.
+    """
+    pop = world.population
+    pop.need = need(pop.deprivation, spec.need_base, spec.need_deprivation)
+    world.voice_share = central_shares(
+        pop.need, pop.council, pop.quintile, world.councils.count, spec.central_targeting
+    )
+    step(world, spec, rng)
+
+
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Allocate this month's services and record quality and value for money.
 
     The arithmetic is that of :func:`allocate`, term for term and in the same order (so the
     results are identical), with what depends only on need and councils kept between steps
     and per-council factors formed before they are spread over citizens.
     """
-    pop, cs, g = world.population, world.councils, world.government
-    if pop.need is None:
-        pop.need = need(pop.deprivation, spec.need_base, spec.need_deprivation)
+    pop, cs, g, prog = world.population, world.councils, world.government, world.programmes
     k = cs.count
-    st = world.cached(
+    st = world.derived(
         "services.static",
-        (pop.need, pop.council, pop.quintile, k, spec.central_targeting),
         lambda: _static(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
     )
     council, groups, n_c, mean_need = st["council"], st["groups"], st["n_c"], st["mean_need"]
@@ -146,10 +199,6 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
     influence = tenant_influence(world, prog)
-    if world.voice_share is None:
-        world.voice_share = central_shares(
-            pop.need, pop.council, pop.quintile, k, spec.central_targeting
-        )
     # only participants carry voice: the zero weights of the others add nothing to the sums
     parts = np.flatnonzero(pop.participating)
     if len(parts):
@@ -189,9 +238,8 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
     received *= spread(e_c)
     co *= spread(s_c)
     received += co
-    need_eff = world.cached(
+    need_eff = world.derived(
         "services.need_eff",
-        (pop.need, cs.programmes, pop.land_trust_eligible, prog.land_trust_need_relief),
         lambda: (
             pop.need
             * (
@@ -203,7 +251,7 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
     )
     met = np.minimum(received, need_eff)
     pop.received = received
-    if world.cached("services.need_positive", (need_eff,), lambda: bool(np.all(need_eff > 0))):
+    if world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))):
         pop.service_quality = np.divide(met, need_eff)
     else:
         pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
@@ -212,11 +260,10 @@ def step(world: World, spec: ServicesSpec, prog: ProgrammesSpec) -> None:
 
 
 def tenant_influence(world: World, prog: ProgrammesSpec) -> np.ndarray:
-    """Weight of each citizen's voice: tenant voice raises tenants' influence (cached)."""
+    """Weight of each citizen's voice: tenant voice raises tenants' influence (derived)."""
     pop, cs = world.population, world.councils
-    return world.cached(
+    return world.derived(
         "influence",
-        (cs.programmes, pop.council, pop.tenant, prog.tenant_voice_influence),
         lambda: np.where(
             cs.has("tenant_voice")[pop.council] & pop.tenant, prog.tenant_voice_influence, 1.0
         ),

@@ -35,12 +35,56 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, Literal
+
 import numpy as np
+from pydantic import Field
 
-from ..schema import SocialInfluenceSpec
-from ..state import SocialGraph, World
+from ..schema_base import ProcessSpec, Unit
 
-__all__ = ["deffuant", "degroot", "random_matching", "spillover", "step"]
+if TYPE_CHECKING:
+    from ..state import SocialGraph, World
+
+__all__ = [
+    "NAME",
+    "STREAM",
+    "TITLE",
+    "Spec",
+    "anchor",
+    "deffuant",
+    "degroot",
+    "random_matching",
+    "spillover",
+    "step",
+]
+
+NAME = "social_influence"
+TITLE = "Social influence"
+STREAM = 7
+
+
+class Spec(ProcessSpec):
+    """Neighbours' trust: DeGroot averaging or Deffuant bounded confidence."""
+
+    rule: Literal["degroot", "deffuant", "none"] = Field(
+        "degroot", description="DeGroot averaging, Deffuant bounded confidence, or none."
+    )
+    weight: Unit = Field(0.01, description="DeGroot: weight on the neighbours' mean each month.")
+    epsilon: Unit = Field(0.2, description="Deffuant: confidence bound.")
+    mu: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = Field(
+        0.3, description="Deffuant: convergence parameter (0-0.5)."
+    )
+    anchoring: Unit = Field(
+        0.005,
+        description="Monthly pull of trust back toward each citizen's own disposition "
+        "(Friedkin-Johnsen); 0 = pure DeGroot.",
+    )
+    local_to_national: Unit = Field(
+        0.005, description="Monthly spill-over of local into national trust."
+    )
+    national_to_local: Unit = Field(
+        0.0025, description="Monthly spill-over of national into local trust."
+    )
 
 
 def degroot(x: np.ndarray, graph: SocialGraph, weight: float) -> np.ndarray:
@@ -89,6 +133,17 @@ def deffuant(x: np.ndarray, a: np.ndarray, b: np.ndarray, epsilon: float, mu: fl
     return out
 
 
+def anchor(x: np.ndarray, disposition: np.ndarray, a: float) -> np.ndarray:
+    r"""Friedkin-Johnsen anchoring, :math:`(1 - a)\,x + a\,x^0`.
+
+    >>> anchor(np.array([0.2]), np.array([0.6]), 0.25).tolist()
+    [0.30000000000000004]
+    """
+    out = (1 - a) * x
+    out += a * disposition
+    return out
+
+
 def spillover(local: np.ndarray, national: np.ndarray, a: float, b: float):
     """Simultaneous spill-over between trust in council and in national government."""
     new_local = national - local
@@ -100,7 +155,7 @@ def spillover(local: np.ndarray, national: np.ndarray, a: float, b: float):
     return new_local, new_national
 
 
-def step(world: World, spec: SocialInfluenceSpec, rng: np.random.Generator) -> None:
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Neighbours' influence on both kinds of trust, then local/national spill-over."""
     pop, graph = world.population, world.graph
     local, national = pop.trust_local, pop.trust_national
@@ -113,15 +168,8 @@ def step(world: World, spec: SocialInfluenceSpec, rng: np.random.Generator) -> N
         local = deffuant(local, a, b, spec.epsilon, spec.mu)
         national = deffuant(national, a, b, spec.epsilon, spec.mu)
     if spec.anchoring > 0:
-        a = spec.anchoring
-        local = (1 - a) * local
-        local += world.cached(
-            "anchor.local", (pop.disposition_local, a), lambda: a * pop.disposition_local
-        )
-        national = (1 - a) * national
-        national += world.cached(
-            "anchor.national", (pop.disposition_national, a), lambda: a * pop.disposition_national
-        )
+        local = anchor(local, pop.disposition_local, spec.anchoring)
+        national = anchor(national, pop.disposition_national, spec.anchoring)
     local, national = spillover(local, national, spec.local_to_national, spec.national_to_local)
     pop.trust_local = np.clip(local, 0, 1, out=local)
     pop.trust_national = np.clip(national, 0, 1, out=national)

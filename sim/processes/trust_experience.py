@@ -26,12 +26,46 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from pydantic import Field
 
-from ..schema import TrustExperienceSpec
-from ..state import World
+from ..schema_base import ProcessSpec, Unit
 
-__all__ = ["adapt_expectation", "asymmetric_update", "step"]
+if TYPE_CHECKING:
+    from ..state import World
+
+__all__ = [
+    "NAME",
+    "STREAM",
+    "TITLE",
+    "Spec",
+    "adapt_expectation",
+    "asymmetric_update",
+    "init",
+    "national_performance",
+    "step",
+]
+
+NAME = "trust_experience"
+TITLE = "Trust from experience"
+STREAM = 5
+
+
+class Spec(ProcessSpec):
+    """Trust moves toward performance versus expectation, asymmetrically (Slovic 1993)."""
+
+    up_rate: Unit = Field(0.05, description="Monthly gain per unit of positive surprise.")
+    down_rate: Unit = Field(0.15, description="Monthly loss per unit of negative surprise.")
+    expectation_rate: Unit = Field(
+        0.15,
+        description="Monthly adaptation of expectations to experience (half-life about 4 "
+        "months at 0.15).",
+    )
+    national_blame: Unit = Field(
+        0.3, description="Weight of local services in judging national government."
+    )
 
 
 def asymmetric_update(
@@ -70,18 +104,16 @@ def national_performance(world: World, blame: float) -> np.ndarray:
     return (1 - blame) * world.government.performance + blame * world.population.service_quality
 
 
-def init_expectations(world: World, spec: TrustExperienceSpec) -> None:
+def init(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Citizens start expecting what they get (no surprise at step 0)."""
     pop = world.population
     pop.expectation_local = pop.service_quality.copy()
     pop.expectation_national = national_performance(world, spec.national_blame)
 
 
-def step(world: World, spec: TrustExperienceSpec) -> None:
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Update trust in council and national government from this month's experience."""
     pop = world.population
-    if pop.expectation_local is None:
-        init_expectations(world, spec)
     local = pop.service_quality
     national = national_performance(world, spec.national_blame)
     old_national = pop.trust_national

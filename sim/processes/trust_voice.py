@@ -27,13 +27,41 @@ References
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from ..schema import ProgrammesSpec, TrustVoiceSpec
-from ..state import World
+import numpy as np
+from pydantic import Field
+
+from ..schema_base import ProcessSpec, Unit
 from .services import tenant_influence
 
-__all__ = ["bounded_gain", "step", "voice_record"]
+if TYPE_CHECKING:
+    from ..state import World
+
+__all__ = ["NAME", "STREAM", "TITLE", "Spec", "bounded_gain", "step", "voice_record"]
+
+NAME = "trust_voice"
+TITLE = "Trust from voice"
+STREAM = 6
+
+
+class Spec(ProcessSpec):
+    """Heard participants gain trust and efficacy; ignored ones lose both."""
+
+    heard_trust_gain: Unit = Field(0.08, description="Trust gain of a heard participant.")
+    heard_efficacy_gain: Unit = Field(0.1, description="Efficacy gain of a heard participant.")
+    ignored_trust_loss: Unit = Field(0.1, description="Trust loss of an ignored participant.")
+    national_share: Unit = Field(
+        0.5,
+        description="Share of a participant's change in council trust that also applies to "
+        "trust in national government.",
+    )
+    ignored_efficacy_loss: Unit = Field(0.08, description="Efficacy loss of an ignored one.")
+    legitimacy_spillover: Unit = Field(
+        0.5,
+        description="Effect on non-participants of the council's voice record, per unit of "
+        "the share of residents taking part.",
+    )
 
 
 def bounded_gain(x: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
@@ -53,31 +81,30 @@ def bounded_gain(x: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     return room
 
 
-def voice_record(heard: np.ndarray, ignored: np.ndarray, council: np.ndarray, k: int) -> np.ndarray:
+def voice_record(heard: np.ndarray, ignored: np.ndarray, residents: np.ndarray) -> np.ndarray:
     """Per council: :math:`a_c v_c = (H_c - I_c) / N_c`, the visible voice record in [-1, 1].
 
-    >>> voice_record(np.array([1, 0, 0, 0]), np.array([0, 1, 0, 0]), np.zeros(4, int), 1)
-    array([0.])
+    ``heard`` and ``ignored`` count participants heard and ignored in each council this month,
+    ``residents`` its residents (a council with none has record 0).
+
+    >>> voice_record(np.array([1.0, 3.0]), np.array([1.0, 0.0]), np.array([4, 0]))
+    array([0., 0.])
+    >>> voice_record(np.array([3.0]), np.array([1.0]), np.array([4]))
+    array([0.5])
     """
-    h = np.bincount(council, weights=heard, minlength=k)
-    i = np.bincount(council, weights=ignored, minlength=k)
-    n = np.bincount(council, minlength=k)
-    return np.divide(h - i, n, out=np.zeros(k), where=n > 0)
+    return np.divide(heard - ignored, residents, out=np.zeros(len(residents)), where=residents > 0)
 
 
-def step(
-    world: World, spec: TrustVoiceSpec, prog: ProgrammesSpec, rng: np.random.Generator
-) -> None:
+def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Apply the voice outcome of this month's participation.
 
     Computed for participants only where non-participants' values are zero, with the same
     arithmetic as the rule above (identical results).
     """
-    pop, cs = world.population, world.councils
+    pop, cs, prog = world.population, world.councils, world.programmes
     k = cs.count
-    council, size = world.cached(
+    council, size = world.derived(
         "trust_voice.council",
-        (pop.council, k),
         lambda: (pop.council.astype(np.intp), np.bincount(pop.council, minlength=k)),
     )
     draw = rng.random(pop.size)
@@ -92,14 +119,13 @@ def step(
     # voice record per council from counts (the same integers the masks would add up to)
     h = np.bincount(c_p[heard_p], minlength=k).astype(float)
     i = np.bincount(c_p[~heard_p], minlength=k).astype(float)
-    record = np.divide(h - i, size, out=np.zeros(k), where=size > 0)
+    record = voice_record(h, i, size)
     trust_change = (spec.legitimacy_spillover * record)[council]
     trust_change[parts] = np.where(heard_p, spec.heard_trust_gain, 0.0) - np.where(
         ~heard_p, spec.ignored_trust_loss, 0.0
     )
-    eff_change = world.cached(
+    eff_change = world.derived(
         "trust_voice.land",
-        (cs.programmes, pop.council, pop.land_trust_eligible, prog.land_trust_efficacy),
         lambda: (
             0.0
             + prog.land_trust_efficacy
