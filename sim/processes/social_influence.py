@@ -51,6 +51,7 @@ __all__ = [
     "TITLE",
     "Spec",
     "anchor",
+    "contagion",
     "deffuant",
     "degroot",
     "random_matching",
@@ -84,6 +85,12 @@ class Spec(ProcessSpec):
     )
     national_to_local: Unit = Field(
         0.0025, description="Monthly spill-over of national into local trust."
+    )
+    distrust_contagion: Unit = Field(
+        0.0,
+        description="Persistence mechanism (social contagion of distrust, Boggild et al. 2020): "
+        "monthly pull of each citizen's disposition toward neighbours' trust where "
+        "neighbours trust less; trust above one's disposition does not spread. 0 = off.",
     )
 
 
@@ -144,6 +151,23 @@ def anchor(x: np.ndarray, disposition: np.ndarray, a: float) -> np.ndarray:
     return out
 
 
+def contagion(disposition: np.ndarray, neighbours: np.ndarray, rate: float) -> np.ndarray:
+    r"""Distrust spreads, trust does not: :math:`x^0 + \kappa \min(0, \bar T_{N(i)} - x^0)`.
+
+    ``neighbours`` is the neighbours' mean trust :math:`(D^{-1} A T)_i`.  Distrust is more
+    contagious than trust (Bøggild, Aarøe and Petersen 2020), so a citizen's own disposition
+    (the anchor of social influence) learns from distrusting neighbours only.
+
+    >>> contagion(np.array([0.5, 0.5]), np.array([0.3, 0.9]), 0.5).tolist()
+    [0.4, 0.5]
+    """
+    down = neighbours - disposition
+    np.minimum(down, 0.0, out=down)
+    down *= rate
+    down += disposition
+    return down
+
+
 def spillover(local: np.ndarray, national: np.ndarray, a: float, b: float):
     """Simultaneous spill-over between trust in council and in national government."""
     new_local = national - local
@@ -159,6 +183,12 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Neighbours' influence on both kinds of trust, then local/national spill-over."""
     pop, graph = world.population, world.graph
     local, national = pop.trust_local, pop.trust_national
+    if spec.distrust_contagion > 0:  # from last month's trust, before this month's exchange
+        k = spec.distrust_contagion
+        pop.disposition_local = contagion(pop.disposition_local, graph.neighbour_mean(local), k)
+        pop.disposition_national = contagion(
+            pop.disposition_national, graph.neighbour_mean(national), k
+        )
     if spec.rule == "degroot" and spec.weight > 0:
         # one column at a time: the same sums as the (n, 2) product, and faster in scipy
         local = degroot(local, graph, spec.weight)

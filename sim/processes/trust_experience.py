@@ -45,6 +45,7 @@ __all__ = [
     "asymmetric_update",
     "init",
     "national_performance",
+    "ratchet",
     "step",
 ]
 
@@ -65,6 +66,12 @@ class Spec(ProcessSpec):
     )
     national_blame: Unit = Field(
         0.3, description="Weight of local services in judging national government."
+    )
+    cynicism: Unit = Field(
+        0.0,
+        description="Persistence mechanism (cynicism ratchet): share of each month's bad "
+        "surprise that also lowers the citizen's own disposition, the level social influence "
+        "anchors trust to; good surprises do not raise it. 0 = off.",
     )
 
 
@@ -100,8 +107,30 @@ def adapt_expectation(expectation: np.ndarray, performance: np.ndarray, rate: fl
 
 
 def national_performance(world: World, blame: float) -> np.ndarray:
-    """Perceived national performance of each citizen."""
-    return (1 - blame) * world.government.performance + blame * world.population.service_quality
+    r"""Perceived national performance, :math:`(1-b)(P^{gov} + \nu) + b\,Q_i`.
+
+    :math:`\nu` is this month's national news (:mod:`sim.processes.news`; 0 when it is off).
+    """
+    seen = world.government.performance + world.news
+    return (1 - blame) * seen + blame * world.population.service_quality
+
+
+def ratchet(
+    disposition: np.ndarray, performance: np.ndarray, expectation: np.ndarray, rate: float
+) -> np.ndarray:
+    r"""Cynicism ratchet: :math:`x^0 \leftarrow \operatorname{clip}(x^0 - c \max(0, E - P))`.
+
+    Bad surprises leave part of themselves in the disposition that anchors trust; good ones
+    leave nothing, so a shock's trace outlasts the shock (a ratchet in expectations: van
+    der Meer 2010; Hetherington 1998 on cynicism that outlives its causes).
+
+    >>> ratchet(np.array([0.5, 0.5]), np.array([0.3, 0.7]), np.array([0.5, 0.5]), 0.5).tolist()
+    [0.4, 0.5]
+    """
+    bad = expectation - performance
+    np.maximum(bad, 0.0, out=bad)
+    bad *= rate
+    return np.clip(disposition - bad, 0.0, 1.0)
 
 
 def init(world: World, spec: Spec, rng: np.random.Generator) -> None:
@@ -128,6 +157,13 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     if gov >= 0:
         pop.trust_party[:, gov] = np.clip(
             pop.trust_party[:, gov] + (pop.trust_national - old_national), 0, 1
+        )
+    if spec.cynicism > 0:
+        pop.disposition_local = ratchet(
+            pop.disposition_local, local, pop.expectation_local, spec.cynicism
+        )
+        pop.disposition_national = ratchet(
+            pop.disposition_national, national, pop.expectation_national, spec.cynicism
         )
     pop.expectation_local = adapt_expectation(pop.expectation_local, local, spec.expectation_rate)
     pop.expectation_national = adapt_expectation(
