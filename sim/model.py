@@ -109,6 +109,7 @@ class GovernanceModel(mesa.Model):
             graph=SocialGraph(u, v, sc.population.size),
             programmes=sc.programmes,
             timeline=timeline,
+            threshold_kind=sc.population.threshold_kind,
         )
         self._nx_graph: tuple[int, nx.Graph] | None = None
 

@@ -405,6 +405,8 @@ def init_population(sc: Scenario, draw: callable) -> Population:
     trust_national = beta("trust_national", p.trust_national_mean, p.trust_sd)
     efficacy = beta("efficacy", p.efficacy_mean, p.trust_sd)
     threshold = np.clip(draw("threshold").normal(p.threshold_mean, p.threshold_sd, n), 0, 1)
+    if p.thresholds is not None:  # as listed (the draw above still happens: stable streams)
+        threshold = np.asarray(p.thresholds, dtype=np.float64)
     voted = draw("voted").random(n) < p.turnout_habit
     land = draw("land_trust").random(n) < sc.programmes.land_trust_membership
     land &= quintile >= sc.programmes.land_trust_target_quintile - 1

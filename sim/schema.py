@@ -82,9 +82,34 @@ class PopulationSpec(_Strict):
         0.35, description="Mean participation threshold (share of neighbours taking part)."
     )
     threshold_sd: NonNeg = Field(0.2, le=1, description="Spread of participation thresholds.")
+    threshold_kind: Literal["share", "count"] = Field(
+        "share",
+        description="Participation thresholds as a share of one's neighbours taking part, or "
+        "as a count of them (Granovetter 1978 states them as counts of others).",
+    )
+    thresholds: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = Field(
+        None,
+        description="Per-citizen thresholds, one per citizen in citizen order (overrides "
+        "threshold_mean/threshold_sd; shares in [0, 1] or counts, per threshold_kind).",
+    )
     turnout_habit: Unit = Field(
         0.67, description="Share who voted at the last election before the run (habit)."
     )
+
+    @model_validator(mode="after")
+    def _thresholds_fit(self) -> PopulationSpec:
+        if self.thresholds is not None:
+            if len(self.thresholds) != self.size:
+                raise ValueError(
+                    f"population.thresholds lists {len(self.thresholds)} values but "
+                    f"population.size is {self.size}; give one threshold per citizen"
+                )
+            if self.threshold_kind == "share" and max(self.thresholds) > 1:
+                raise ValueError(
+                    "population.thresholds holds values above 1 but threshold_kind is 'share' "
+                    "(a share of neighbours, 0 to 1); set threshold_kind = 'count' for counts"
+                )
+        return self
 
 
 # --------------------------------------------------------------------------- network

@@ -147,6 +147,7 @@ class World:
     swing: float = 0.0
     government_changed: bool = False
     value_for_money: float = float("nan")
+    threshold_kind: str = "share"  # population.threshold_kind: "share" or "count"
     news: float = 0.0  # this month's national news as perceived (sim.processes.news)
     ties_formed: int = 0
     ties_decayed: int = 0

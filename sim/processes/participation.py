@@ -134,7 +134,10 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Decide this month's participants from last month's state."""
     pop, prog = world.population, world.programmes
     n = pop.size
-    share = world.graph.neighbour_share(pop.participating)
+    if world.threshold_kind == "count":  # Granovetter's form: how many others take part
+        share = world.graph.neighbour_count(pop.participating).astype(np.float64)
+    else:
+        share = world.graph.neighbour_share(pop.participating)
     o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
     chance = rng.random(n) < o
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
