@@ -5,10 +5,12 @@ DeGroot (1974) averaging, with weight :math:`w` on the neighbours' mean each mon
 .. math::  x \leftarrow (1 - w)\, x + w\, D^{-1} A\, x .
 
 On a connected undirected graph this converges to the degree-weighted mean
-:math:`\sum_i k_i x_i / \sum_i k_i` (the stationary distribution of the random walk).
+:math:`\sum_i k_i x_i / \sum_i k_i` (the stationary distribution of the random walk) when
+:math:`0 < w < 1`, or when :math:`w = 1` and the graph is not bipartite.
 
-Deffuant et al. (2000) bounded confidence: each month a random matching of ties is drawn; a
-matched pair whose views differ by less than :math:`\varepsilon` moves together by :math:`\mu`:
+Deffuant et al. (2000) bounded confidence: each month a random matching of ties is drawn
+(:func:`random_matching`: not maximal, it favours hubs); a matched pair whose views differ by
+less than :math:`\varepsilon` moves together by :math:`\mu`:
 
 .. math::  x_i \leftarrow x_i + \mu (x_j - x_i), \quad x_j \leftarrow x_j + \mu (x_i - x_j)
            \quad \text{if } |x_i - x_j| < \varepsilon .
@@ -107,7 +109,11 @@ def degroot(x: np.ndarray, graph: SocialGraph, weight: float) -> np.ndarray:
 def random_matching(
     u: np.ndarray, v: np.ndarray, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A random maximal matching: ties taken in random order, each citizen at most once.
+    """A random matching: ties in random order, a tie used when it is first for both its ends.
+
+    Each citizen is matched at most once.  It is not a maximal matching: on a complete graph
+    it pairs about half the citizens, and high-degree citizens more often than others
+    (docs/ODD.md section 7.6 gives the measured rates).
 
     >>> u, v = np.array([0, 1, 2]), np.array([1, 2, 3])      # a path 0-1-2-3
     >>> a, b = random_matching(u, v, 4, np.random.default_rng(0))

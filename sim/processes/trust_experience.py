@@ -13,7 +13,10 @@ national government's performance with local services (a share :math:`b` of blam
 cuts goes to the centre): :math:`P^{\mathrm{nat}}_i = (1-b) P^{\mathrm{gov}} + b Q_i`.
 
 With :math:`\alpha_- > \alpha_+`, a shock of :math:`-d` followed by :math:`+d` leaves trust
-lower than it started: :math:`\Delta T = (\alpha_+ - \alpha_-) d < 0`.
+lower than it started: with fixed expectations (:math:`\lambda = 0`)
+:math:`\Delta T = (\alpha_+ - \alpha_-) d < 0` exactly; with adapting expectations the second
+surprise is smaller than the first, so the loss differs (the model's test of the asymmetry is
+the lasting deficit against a no-shock counterfactual, ``tests/test_mechanisms.py``).
 
 References
 ----------
