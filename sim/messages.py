@@ -210,6 +210,13 @@ def _suggest(loc: tuple) -> str:
     return f" Allowed keys here: {', '.join(names)}." if names else ""
 
 
+class _Short(str):
+    """A long string shown by its start and its length."""
+
+    def __repr__(self) -> str:
+        return f"{str.__repr__(self[:60])[:-1]}...' ({len(self):,} characters)"
+
+
 def format_validation_error(exc: ValidationError, data: dict, prov: dict, default_src: str) -> str:
     """Turn pydantic's errors into lines of ``file:line: field = value: problem. Allowed: ...``."""
     parts = []
@@ -221,6 +228,8 @@ def format_validation_error(exc: ValidationError, data: dict, prov: dict, defaul
         where = f"{src}:{line}" if line else src
         value = err.get("input")
         kind = err["type"]
+        if isinstance(value, str) and len(value) > 80:  # a runaway value would fill the screen
+            value = _Short(value)
         if kind == "extra_forbidden":
             msg = f"{where}: unknown key {dotted!r}.{_suggest(loc)}"
         elif kind in ("model_type", "dict_type"):

@@ -23,12 +23,16 @@ The array generators follow the textbook definitions (and networkx's semantics):
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from .errors import ScenarioError
+from .files import MAX_GRAPH_BYTES, read_limited
 from .schema import NetworkSpec
 
 __all__ = [
@@ -203,14 +207,18 @@ def read_graph_file(path: str | Path) -> tuple[int, Edges]:
     """Read an edge list (two whitespace- or comma-separated columns) or a GraphML file.
 
     Returns the number of nodes and the edges over nodes numbered in sorted order of their
-    labels (numerically when every label is an integer).
+    labels (numerically when every label is an integer).  Only regular files up to
+    :data:`sim.files.MAX_GRAPH_BYTES` are read; GraphML is first checked with ``defusedxml``
+    (no DTDs, entities or external references: no billion laughs, no XXE), then parsed.
     """
     path = Path(path)
+    raw = read_limited(path, what="graph", limit=MAX_GRAPH_BYTES)
     if path.suffix.lower() in {".graphml", ".xml"}:
-        g = nx.read_graphml(path)
+        defused_fromstring(raw, forbid_dtd=True)  # raises on anything hostile
+        g = nx.parse_graphml(raw.decode("utf-8"))
     else:
         g = nx.Graph()
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for lineno, line in enumerate(raw.decode("utf-8").splitlines(), 1):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
@@ -260,13 +268,23 @@ def build_edges(
 
 def load_graph_file(path: Path) -> tuple[int, Edges]:
     """:func:`read_graph_file` with every failure turned into a clear ScenarioError."""
-    if not path.is_file():
-        raise ScenarioError(f"network.path = {str(path)!r}: no such graph file.")
     try:
         return read_graph_file(path)
-    except (ValueError, OSError, UnicodeDecodeError, nx.NetworkXError) as exc:
+    except ScenarioError as exc:
+        raise ScenarioError(f"network.path = {str(path)!r}: {exc}") from None
+    except (
+        ValueError,
+        OSError,
+        UnicodeDecodeError,
+        nx.NetworkXError,
+        ParseError,
+        DefusedXmlException,
+        KeyError,
+        TypeError,
+    ) as exc:
+        reason = str(exc) or type(exc).__name__
         raise ScenarioError(
-            f"network.path = {str(path)!r}: cannot read the graph ({exc}). Use an edge list "
+            f"network.path = {str(path)!r}: cannot read the graph ({reason}). Use an edge list "
             "(two node labels per line) or a GraphML file (.graphml)."
         ) from None
 

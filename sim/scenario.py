@@ -24,6 +24,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from .errors import ScenarioError
+from .files import read_limited, resolve_path
 from .messages import OVERRIDE_SOURCE, find_line, format_validation_error, model_in
 from .schema import Scenario
 
@@ -40,15 +41,12 @@ __all__ = [
 
 # --------------------------------------------------------------------------- reading files
 def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
-    """Read a TOML file, turning every way it can fail into a clear :class:`ScenarioError`."""
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such {what} file.")
-    if path.is_dir():
-        raise ScenarioError(f"{path}: is a directory, not a {what} file (a .toml file).")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
+    """Read a TOML file, turning every way it can fail into a clear :class:`ScenarioError`.
+
+    Only regular files up to :data:`sim.files.MAX_TEXT_BYTES` are read, and tables nested
+    deeper than :data:`MAX_DEPTH` are refused.
+    """
+    raw = read_limited(path, what=what)
     if b"\x00" in raw:
         raise ScenarioError(f"{path}: is a binary file, not a TOML {what} file.")
     try:
@@ -58,7 +56,12 @@ def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
             f"{path}: is not UTF-8 text (byte {exc.start}); a {what} file must be UTF-8 TOML."
         ) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(
+            f"{path}: nested more than {MAX_DEPTH} levels deep; a {what} file's tables and "
+            "lists nest a few levels at most."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -71,11 +74,42 @@ def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
             f"{path}{where}: TOML syntax error{col}: {reason}.{shown} "
             "Check quotes, brackets and '=' on that line (https://toml.io)."
         ) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError(
+            f"{path}: nested more than {MAX_DEPTH} levels deep; a {what} file's tables and "
+            "lists nest a few levels at most."
+        )
+    return data
+
+
+#: Deepest nesting of tables and lists accepted in a scenario or experiment file.
+MAX_DEPTH = 32
+#: Longest chain of ``extends`` accepted.
+MAX_EXTENDS = 32
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of tables and lists (iterative: no recursion limit to hit)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, d = todo.pop()
+        if isinstance(value, dict):
+            items = value.values()
+        elif isinstance(value, list):
+            items = value
+        else:
+            continue
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            return d
+        todo.extend((v, d + 1) for v in items)
+    return deepest
 
 
 def _line_text(text: str, lineno: int) -> str:
     lines = text.splitlines()
-    return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+    line = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+    return line if len(line) <= 120 else line[:120] + "..."
 
 
 # --------------------------------------------------------------------------- extends + merge
@@ -97,7 +131,12 @@ def _provenance(data: Any, source: str) -> Any:
 
 
 def _load_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict]:
-    path = path.resolve()
+    path = resolve_path(path, what="scenario")
+    if len(stack) >= MAX_EXTENDS:
+        raise ScenarioError(
+            f"{stack[0]}: 'extends' chain longer than {MAX_EXTENDS} files (reached {path}); "
+            "a scenario inherits from a few files at most."
+        )
     if path in stack:
         chain = " -> ".join(str(p) for p in (*stack, path))
         raise ScenarioError(f"{stack[-1]}: circular 'extends': {chain}.")
@@ -114,14 +153,20 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict]:
             f"{path}:{find_line(path, ('extends',)) or ''}: extends = {parent_ref!r}: "
             "must be a file name in quotes, relative to this file."
         )
-    parent_path = (path.parent / parent_ref).resolve()
+    parent_path = resolve_path(path.parent / parent_ref, what="scenario")
     if not parent_path.exists():
         line = find_line(path, ("extends",))
         raise ScenarioError(
             f"{path}:{line or ''}: extends = {parent_ref!r}, but {parent_path} does not exist. "
             "'extends' is resolved relative to the file that names it."
         )
-    base, base_prov = _load_chain(parent_path, (*stack, path))
+    try:
+        base, base_prov = _load_chain(parent_path, (*stack, path))
+    except ScenarioError as exc:
+        if str(exc).startswith(str(parent_path)) and not stack:
+            line = find_line(path, ("extends",))
+            raise ScenarioError(f"{path}:{line or ''}: extends = {parent_ref!r}: {exc}") from None
+        raise
     merged_prov = base_prov
     _merge(base, data, merged_prov, prov)
     base["extends"] = str(parent_path)
@@ -177,6 +222,13 @@ def apply_overrides(
             nxt = node.get(key)
             if nxt is None:
                 nxt = node[key] = [] if _is_list_path(keys[: i + 1]) else {}
+            if not isinstance(nxt, dict | list):
+                where = pnode.get(key) if isinstance(pnode, dict) else None
+                table = ".".join(keys[: i + 1])
+                raise ScenarioError(
+                    f"{where if isinstance(where, str) else source}: {table} = {nxt!r}: must be "
+                    f"a table of settings (a [{table}] section), so {path} cannot be set."
+                )
             node = nxt
             if isinstance(pnode, dict):
                 pnode = pnode.setdefault(key, {}) if isinstance(pnode.get(key, {}), dict) else {}

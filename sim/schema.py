@@ -63,10 +63,12 @@ class PopulationSpec(_Strict):
         "(0 = independent).",
     )
     deprivation_alpha: NonNeg = Field(
-        2.0, gt=0, description="Beta(alpha, beta) shape of deprivation in [0,1]."
+        2.0, gt=0, le=1000, description="Beta(alpha, beta) shape of deprivation in [0,1]."
     )
-    deprivation_beta: NonNeg = Field(2.0, gt=0, description="Beta(alpha, beta) shape.")
-    ideology_sd: NonNeg = Field(0.45, description="Spread of ideology (truncated to [-1, 1]).")
+    deprivation_beta: NonNeg = Field(2.0, gt=0, le=1000, description="Beta(alpha, beta) shape.")
+    ideology_sd: NonNeg = Field(
+        0.45, le=10, description="Spread of ideology (truncated to [-1, 1])."
+    )
     ideology_deprivation_link: Real = Field(
         -0.3, ge=-1, le=1, description="Mean ideology shift per unit deprivation (negative: left)."
     )
@@ -119,7 +121,9 @@ class NetworkSpec(_Strict):
     kind: Literal["watts_strogatz", "barabasi_albert", "erdos_renyi", "sbm", "complete", "file"] = (
         Field("watts_strogatz", description="Graph generator.")
     )
-    mean_degree: NonNeg = Field(10.0, ge=1, le=1000, description="Average number of ties.")
+    mean_degree: float = Field(
+        10.0, ge=1, le=1000, allow_inf_nan=False, description="Average number of ties."
+    )
     rewire: Unit = Field(0.1, description="Watts-Strogatz rewiring probability.")
     homophily: Unit = Field(
         0.8, description="SBM: share of ties inside one's own council (stochastic block model)."
@@ -147,9 +151,12 @@ class _CouncilParams(_Strict):
     )
     budget: NonNeg | None = Field(
         None,
+        le=100,
         description="Budget per resident as a share of average need (1 = could meet all need).",
     )
-    efficiency: NonNeg | None = Field(None, description="Service output per unit of budget.")
+    efficiency: NonNeg | None = Field(
+        None, le=100, description="Service output per unit of budget."
+    )
     programmes: list[Programme] | None = Field(None, description="Programmes running from step 0.")
 
 
@@ -167,9 +174,10 @@ class CouncilDefaults(_CouncilParams):
     )
     budget: NonNeg = Field(
         0.65,
+        le=100,
         description="Budget per resident as a share of average need (1 = could meet all need).",
     )
-    efficiency: NonNeg = Field(1.0, description="Service output per unit of budget.")
+    efficiency: NonNeg = Field(1.0, le=100, description="Service output per unit of budget.")
     programmes: list[Programme] = Field(
         default_factory=list, description="Programmes running from step 0."
     )
@@ -178,15 +186,15 @@ class CouncilDefaults(_CouncilParams):
 class CouncilSpec(_CouncilParams):
     """One named council (``[[councils]]``); unset fields take ``[council]``'s value."""
 
-    name: str = Field(..., min_length=1)
-    share: NonNeg = Field(1.0, gt=0, description="Relative population share (normalised).")
+    name: str = Field(..., min_length=1, max_length=200)
+    share: NonNeg = Field(1.0, gt=0, le=1e6, description="Relative population share (normalised).")
 
 
 # --------------------------------------------------------------------------- parties
 class PartySpec(_Strict):
     """A political party."""
 
-    name: str = Field(..., min_length=1)
+    name: str = Field(..., min_length=1, max_length=200)
     position: Position = Field(0.0, description="Ideological position in [-1, 1].")
     cooperative_platform: bool = Field(False, description="Campaigns for co-operative councils.")
     in_government: bool = Field(False, description="Forms the national government at step 0.")
@@ -235,8 +243,12 @@ class ProgrammesSpec(_Strict):
     tenant_voice_opportunity: Unit = Field(
         0.15, description="Tenant voice: added monthly opportunity to take part for tenants."
     )
-    tenant_voice_influence: NonNeg = Field(
-        2.0, ge=1, le=10, description="Tenant voice: weight of tenants' input in decisions."
+    tenant_voice_influence: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        allow_inf_nan=False,
+        description="Tenant voice: weight of tenants' input in decisions.",
     )
     community_budget_share: Unit = Field(
         0.1, description="Community budgeting: budget share allocated by residents."
@@ -364,7 +376,7 @@ class MobiliseEvent(_EventBase):
     kind: Literal["mobilise"] = Field(description="Event kind.")
     group: Group = Field("all", description="Who is mobilised.")
     share: Unit = Field(
-        0.05, description="Share of the group mobilised (a block in citizen order)."
+        0.05, le=1e6, description="Share of the group mobilised (a block in citizen order)."
     )
 
 
@@ -391,11 +403,13 @@ Event = Annotated[
 class Scenario(_Strict):
     """A whole simulated world: population, network, councils, parties, policy, events."""
 
-    name: str = Field("unnamed", description="Short name of the scenario.")
-    description: str = Field("", description="What the scenario represents and why.")
+    name: str = Field("unnamed", max_length=200, description="Short name of the scenario.")
+    description: str = Field(
+        "", max_length=20_000, description="What the scenario represents and why."
+    )
     extends: str | None = Field(None, description="File this one inherits from (resolved).")
     steps: int = Field(120, ge=0, le=100_000, description="Default run length (months).")
-    seed: int = Field(1, ge=0, description="Default seed for `govsim run`.")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="Default seed for `govsim run`.")
     population: PopulationSpec = Field(default_factory=PopulationSpec)
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     council: CouncilDefaults = Field(default_factory=CouncilDefaults)

@@ -35,12 +35,26 @@ Real = Annotated[float, Field(allow_inf_nan=False)]
 Position = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
 
 
+def _numeric(ann: object) -> bool:
+    """Whether ``ann`` (possibly ``X | None`` or a list of X) asks for a number."""
+    if ann in (int, float):
+        return True
+    return any(_numeric(a) for a in get_args(ann))
+
+
 def _no_booleans_for_numbers(cls: type[BaseModel], value: object, info: ValidationInfo) -> object:
-    """Refuse ``true``/``false`` where a number is wanted (pydantic would read 1 or 0)."""
-    if isinstance(value, bool) and info.field_name is not None:
-        ann = cls.model_fields[info.field_name].annotation
-        if ann is not bool and bool not in get_args(ann):
-            raise ValueError(f"must be a number, not {str(value).lower()}")
+    """Refuse ``true``/``false`` or a quoted string where a number is wanted.
+
+    pydantic would read ``true`` as 1 and ``"200"`` as 200; a scenario file that says either
+    almost certainly holds a mistake, so it is refused with a message.
+    """
+    if info.field_name is None:
+        return value
+    ann = cls.model_fields[info.field_name].annotation
+    if isinstance(value, bool) and ann is not bool and bool not in get_args(ann):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    if isinstance(value, str) and _numeric(ann) and str not in get_args(ann) and ann is not str:
+        raise ValueError(f"must be a number, not the text {value[:40]!r} (remove the quotes)")
     return value
 
 

@@ -63,17 +63,23 @@ class Spec(ProcessSpec):
 
     interval: int = Field(60, ge=1, le=10_000, description="Steps between general elections.")
     first: int | None = Field(None, ge=1, description="Step of the first election (= interval).")
-    turnout_intercept: Real = Field(-0.6, description="Turnout logit: intercept.")
-    turnout_habit: Real = Field(1.8, description="Weight of having voted last time (habit).")
-    turnout_efficacy: Real = Field(1.5, description="Turnout logit: weight of efficacy.")
-    turnout_trust: Real = Field(
-        1.0, description="Turnout logit: weight of trust in national government."
+    turnout_intercept: Real = Field(-0.6, ge=-100, le=100, description="Turnout logit: intercept.")
+    turnout_habit: Real = Field(
+        1.8, ge=-100, le=100, description="Weight of having voted last time (habit)."
     )
-    turnout_deprivation: Real = Field(-1.0, description="Turnout logit: weight of deprivation.")
-    vote_distance: NonNeg = Field(4.0, description="Weight of ideological distance.")
-    vote_party_trust: NonNeg = Field(3.0, description="Weight of trust in the party.")
+    turnout_efficacy: Real = Field(
+        1.5, ge=-100, le=100, description="Turnout logit: weight of efficacy."
+    )
+    turnout_trust: Real = Field(
+        1.0, ge=-100, le=100, description="Turnout logit: weight of trust in national government."
+    )
+    turnout_deprivation: Real = Field(
+        -1.0, ge=-100, le=100, description="Turnout logit: weight of deprivation."
+    )
+    vote_distance: NonNeg = Field(4.0, le=100, description="Weight of ideological distance.")
+    vote_party_trust: NonNeg = Field(3.0, le=100, description="Weight of trust in the party.")
     vote_cooperative: NonNeg = Field(
-        1.0, description="Weight of efficacy on support for co-operative platforms."
+        1.0, le=100, description="Weight of efficacy on support for co-operative platforms."
     )
     winner_bounce: Unit = Field(0.05, description="Trust gain of winners' voters (Anderson 2005).")
     loser_penalty: Unit = Field(0.02, description="Trust loss of losers' voters.")

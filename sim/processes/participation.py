@@ -75,14 +75,26 @@ class Spec(ProcessSpec):
         description="Chance that last month's participants stay involved without a fresh "
         "opportunity (panels, groups).",
     )
-    cost_deprivation: NonNeg = Field(0.25, description="Threshold raise per unit deprivation.")
-    motivation_efficacy: NonNeg = Field(0.3, description="Threshold cut per unit efficacy.")
-    motivation_trust: NonNeg = Field(0.1, description="Threshold cut per unit trust in council.")
-    logit_intercept: Real = Field(-2.5, description="Logit rule: intercept.")
-    logit_efficacy: Real = Field(2.0, description="Logit rule: weight of efficacy.")
-    logit_trust: Real = Field(1.0, description="Logit rule: weight of trust in council.")
-    logit_social: Real = Field(3.0, description="Logit rule: weight of neighbours taking part.")
-    logit_deprivation: Real = Field(-1.5, description="Logit rule: weight of deprivation.")
+    cost_deprivation: NonNeg = Field(
+        0.25, le=10, description="Threshold raise per unit deprivation."
+    )
+    motivation_efficacy: NonNeg = Field(0.3, le=10, description="Threshold cut per unit efficacy.")
+    motivation_trust: NonNeg = Field(
+        0.1, le=10, description="Threshold cut per unit trust in council."
+    )
+    logit_intercept: Real = Field(-2.5, ge=-100, le=100, description="Logit rule: intercept.")
+    logit_efficacy: Real = Field(
+        2.0, ge=-100, le=100, description="Logit rule: weight of efficacy."
+    )
+    logit_trust: Real = Field(
+        1.0, ge=-100, le=100, description="Logit rule: weight of trust in council."
+    )
+    logit_social: Real = Field(
+        3.0, ge=-100, le=100, description="Logit rule: weight of neighbours taking part."
+    )
+    logit_deprivation: Real = Field(
+        -1.5, ge=-100, le=100, description="Logit rule: weight of deprivation."
+    )
 
 
 def threshold_rule(share: np.ndarray, threshold: np.ndarray) -> np.ndarray:

@@ -74,8 +74,8 @@ STREAM = 4
 class Spec(ProcessSpec):
     """Council decisions and the services each citizen receives."""
 
-    need_base: NonNeg = Field(0.5, description="Need of the least deprived citizen.")
-    need_deprivation: NonNeg = Field(1.0, description="Added need per unit of deprivation.")
+    need_base: NonNeg = Field(0.5, le=100, description="Need of the least deprived citizen.")
+    need_deprivation: NonNeg = Field(1.0, le=100, description="Added need per unit of deprivation.")
     central_targeting: Unit = Field(
         0.5, description="How far central priorities follow need (0 = equal per head)."
     )
