@@ -30,35 +30,22 @@ def main() -> None:
     a = p.parse_args()
 
     import sim
-    from sim.processes import (
-        participation,
-        services,
-        social_influence,
-        trust_experience,
-        trust_voice,
-    )
 
     m = sim.GovernanceModel(rng=a.seed, **{"population.size": a.n})
     m.step()
-    w, sc = m.world, m.spec
-    P = sc.processes
+    w = m.world
     x = np.random.default_rng(0).random(a.n)
-    parts = {
-        "one spmv (A @ x)": lambda: w.graph.matrix @ x,
-        "participation": lambda: participation.step(
-            w, P.participation, sc.programmes, m.streams["participation"]
-        ),
-        "services": lambda: services.step(w, P.services, sc.programmes),
-        "trust_experience": lambda: trust_experience.step(w, P.trust_experience),
-        "trust_voice": lambda: trust_voice.step(
-            w, P.trust_voice, sc.programmes, m.streams["trust_voice"]
-        ),
-        "social_influence": lambda: social_influence.step(
-            w, P.social_influence, m.streams["social_influence"]
-        ),
-        "observe (metrics + DataCollector)": lambda: m._observe(),
-        "whole step": m.step,
-    }
+    parts = {"one spmv (A @ x)": lambda: w.graph.matrix @ x}
+    for proc in m.processes:  # every registered process that this scenario switches on
+        spec = m._process_spec(proc)
+        if spec.enabled:
+            parts[proc.name] = lambda proc=proc, spec=spec: proc.step(w, spec, m.streams[proc.name])
+    parts.update(
+        {
+            "observe (metrics + DataCollector)": lambda: m._observe(),
+            "whole step": m.step,
+        }
+    )
     wall = {k: [] for k in parts}
     cpu = {k: [] for k in parts}
     for _ in range(a.reps):

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import metrics, processes
 from .agents import Citizen, Council, Government, Party
+from .collector import MetricsCollector
 from .errors import ScenarioError
 from .network import build_edges, to_networkx
 from .population import init_councils, init_government, init_parties, init_population
@@ -42,10 +43,6 @@ COUNCIL_REPORTERS = {
     "council_participation": "participation",
     "council_service_quality": "service_quality",
 }
-
-
-def _reported(model: GovernanceModel, name: str) -> float:
-    return model.observation[name]
 
 
 class GovernanceModel(mesa.Model):
@@ -130,11 +127,8 @@ class GovernanceModel(mesa.Model):
         # what step 0's events signal for month 1 (a mobilised block); no election at step 0
         self.world.signals = Signals(mobilised=self.world.signals.mobilised)
 
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                name: functools.partial(_reported, name=name)
-                for name in metrics.metric_names(self.world.parties.names)
-            },
+        self.datacollector = MetricsCollector(
+            metrics.metric_names(self.world.parties.names),
             agenttype_reporters={Council: COUNCIL_REPORTERS},
         )
         self._observe()
