@@ -29,6 +29,7 @@ from typing import Any
 from ..rng import FIXED_STREAMS
 from ..schema_base import ProcessSpec
 from . import (
+    cohort_replacement,
     elections,
     events,
     network_change,
@@ -160,6 +161,7 @@ for _module in (
     trust_voice,
     social_influence,
     elections,
+    cohort_replacement,
     network_change,
 ):
     register(_module)
