@@ -20,6 +20,7 @@ if str(_ROOT) not in sys.path:  # `solara run dashboards/app.py` from anywhere
 import solara  # noqa: E402
 import solara.server.settings  # noqa: E402
 
+from dashboards.about import AboutPage, LessonPage  # noqa: E402
 from dashboards.classroom import Classroom  # noqa: E402
 from dashboards.results import ResultsPage  # noqa: E402
 from dashboards.scenarios import ScenariosPage  # noqa: E402
@@ -58,4 +59,6 @@ routes = [
     solara.Route(path="/", component=Classroom, label="Classroom", layout=Layout),
     solara.Route(path="scenarios", component=ScenariosPage, label="Scenarios"),
     solara.Route(path="results", component=ResultsPage, label="Results"),
+    solara.Route(path="lesson", component=LessonPage, label="Lesson"),
+    solara.Route(path="about", component=AboutPage, label="About"),
 ]

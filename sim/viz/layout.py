@@ -19,10 +19,31 @@ import numpy as np
 from ..model import GovernanceModel
 from ..rng import derive_seed
 
-__all__ = ["SAMPLE_LIMIT", "NetworkLayout", "grouped_layout", "layout_for", "sample_citizens"]
+__all__ = [
+    "SAMPLE_LIMIT",
+    "NetworkLayout",
+    "drawn_count",
+    "grouped_layout",
+    "layout_for",
+    "sample_citizens",
+]
 
 #: Most citizens drawn in the network picture; larger populations are sampled.
-SAMPLE_LIMIT = 600
+SAMPLE_LIMIT = 1400
+
+
+def drawn_count(population: int, limit: int = SAMPLE_LIMIT) -> int:
+    """How many citizens the picture draws: everyone up to 400, then a fifth more of the rest.
+
+    A bigger population gives a visibly denser picture (2,000 residents: 720 dots; 5,000:
+    1,320), never more than ``limit``.
+
+    >>> drawn_count(100), drawn_count(2000), drawn_count(5000)
+    (100, 720, 1320)
+    """
+    if population <= 400:
+        return population
+    return min(limit, 400 + (population - 400) // 5)
 
 
 @dataclass(frozen=True)
@@ -89,13 +110,13 @@ def _council_centres(k: int) -> np.ndarray:
 def grouped_layout(
     u: np.ndarray, v: np.ndarray, council: np.ndarray, sample: np.ndarray, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Place the sampled citizens in one disc per council, friends near each other.
+    """Place the sampled citizens in one group per council, friends near each other.
 
     Each council's drawn members get a force-directed (Fruchterman-Reingold) layout of the ties
-    among them, seeded.  Their distances from the council's centre are then evened out by rank
-    (the k-th of m nearest sits at radius :math:`R\sqrt{k/m}`), keeping each direction, so every
-    council fills a disc of the same density whatever its graph looks like.  A disc's area is
-    proportional to the council's drawn members.
+    among them, seeded, so the picture shows the network's shape: a small world stays a loose
+    ring of neighbourhoods, a few very connected people sit in the middle of their council,
+    random friendships make an even cloud.  Each group is scaled so that 90% of its members lie
+    within a radius proportional to the square root of its drawn members.
 
     Returns ``(xy, centres)``: an array of shape ``(len(sample), 2)`` and one centre per council.
     """
@@ -124,20 +145,21 @@ def grouped_layout(
             p = np.array([pos[i] for i in who.tolist()])
         else:
             p = np.array([[0.0, 0.0], [0.5, 0.0]])[: len(who)]
-        p -= p.mean(axis=0)
+        p -= np.median(p, axis=0)
         r = np.hypot(p[:, 0], p[:, 1])
-        angle = np.arctan2(p[:, 1], p[:, 0])
-        rank = np.empty(len(who))
-        rank[np.argsort(r, kind="stable")] = np.arange(len(who)) + 0.5
-        rr = radius[c] * np.sqrt(rank / len(who))
-        xy[who] = centres[c] + np.column_stack([rr * np.cos(angle), rr * np.sin(angle)])
+        reach = float(np.quantile(r, 0.9)) if len(r) else 1.0
+        p *= radius[c] / max(reach, 1e-9)
+        r = np.hypot(p[:, 0], p[:, 1])
+        far = r > 1.25 * radius[c]  # pull stragglers (isolated residents) to the group's edge
+        p[far] *= (1.25 * radius[c] / r[far])[:, None]
+        xy[who] = centres[c] + p
     return xy, centres
 
 
 @lru_cache(maxsize=32)
 def _cached_layout(key: tuple, limit: int, seed: int) -> NetworkLayout:
     u, v, council, names = _LAYOUT_INPUTS.pop(key)
-    sample = sample_citizens(council, limit, derive_seed(seed, _VIZ_KEY, 1))
+    sample = sample_citizens(council, drawn_count(len(council), limit), derive_seed(seed, _VIZ_KEY, 1))
     xy, centres = grouped_layout(u, v, council, sample, derive_seed(seed, _VIZ_KEY, 2))
     return NetworkLayout(sample, xy, centres, names, len(council))
 
