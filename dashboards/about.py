@@ -69,8 +69,7 @@ ABOUT = [
             "Start community budgeting and compare taking part on the two sides.",
             "In Settings, ask residents a lot but hardly listen (decisions made with residents "
             "high, views that change decisions low): this is tokenism. What happens to trust?",
-            "Reset with 5,000 residents or another network type, and see whether the result "
-            "holds.",
+            "Reset with 5,000 residents or another network type, and see whether the result holds.",
         ],
     ),
     (
@@ -131,9 +130,7 @@ def AboutPage():
         solara.HTML(tag="h1", unsafe_innerHTML="About this model")
         for title, items in ABOUT:
             solara.HTML(tag="h2", unsafe_innerHTML=title)
-            solara.HTML(
-                tag="ul", unsafe_innerHTML="".join(f"<li>{item}</li>" for item in items)
-            )
+            solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{item}</li>" for item in items))
 
 
 @solara.component

@@ -26,6 +26,7 @@ from dashboards.results import ResultsPage  # noqa: E402
 from dashboards.scenarios import ScenariosPage  # noqa: E402
 from dashboards.session import SessionContext, use_new_session  # noqa: E402
 from dashboards.style import CSS  # noqa: E402
+from dashboards.widgets import PageLanguage  # noqa: E402
 
 # Offline by design: no usage statistics leave this computer.
 solara.server.settings.telemetry.mixpanel_enable = False
@@ -39,6 +40,7 @@ def Layout(children=[]):  # noqa: B006 (Solara's signature)
     solara.provide_context(SessionContext, session)
     solara.Style(CSS)
     solara.Title(TITLE)
+    PageLanguage()
     route_current, all_routes = solara.use_route()
     with solara.Column(classes=["govsim"], style="gap: 0; min-height: 100vh"):
         with solara.Row(classes=["topbar"], style="align-items: center; flex-wrap: wrap"):

@@ -18,7 +18,13 @@ from pathlib import Path
 import solara
 
 from dashboards.session import Session, use_session
-from dashboards.widgets import FullScreen, PictureDownloads, Shortcuts
+from dashboards.widgets import (
+    FullScreen,
+    MonthCounter,
+    NativeSelect,
+    PictureDownloads,
+    Shortcuts,
+)
 from sim.scenario import ScenarioError, load_scenario
 from sim.viz import (
     CHARTS,
@@ -51,7 +57,7 @@ STATS = (
 )
 SHORTCUTS = "Keys: space Play/Pause, S Step, R Reset"
 #: Shortest time between two drawings of the pictures while playing (seconds).
-MIN_FRAME = 0.2
+MIN_FRAME = 0.4
 
 
 class FrameClock:
@@ -188,7 +194,7 @@ def Controls(session: Session, player: Player, tick: int, play_pause, step, rese
             )
         solara.Button("Reset", on_click=reset, outlined=True, icon_name="mdi-restore",
                       classes=["reset"])  # fmt: skip
-        solara.Text(f"Month {pair.month}", classes=["month-big", "month-counter"])
+        MonthCounter(month=pair.month, event_shown=player.shown)
         solara.Button(
             "Settings" if not show_settings else "Hide settings",
             on_click=lambda: set_show_settings(not show_settings),
@@ -234,7 +240,9 @@ def EventBar(session: Session, tick: int, playing: bool):
                 )  # fmt: skip
         solara.Text(SHORTCUTS, classes=["shortcut-keys"])
     if pair.pending:
-        with solara.Row(gap="8px", classes=["pending"], style="align-items: center; flex-wrap: wrap"):
+        with solara.Row(
+            gap="8px", classes=["pending"], style="align-items: center; flex-wrap: wrap"
+        ):
             solara.Text(
                 f"Queued for month {pair.month + 1}: {', '.join(pair.pending)}. "
                 + ("It happens in the next month." if playing else "Press Step or Play."),
@@ -268,7 +276,8 @@ def Headline(session: Session, tick: int):
     rows = []
     for side in (0, 1):
         cells = "".join(
-            f'<td class="stat-value stat-{key} side-{side}-value">{_pct(values[side].get(key, float("nan")))}</td>'
+            f'<td class="stat-value stat-{key} side-{side}-value">'
+            f"{_pct(values[side].get(key, float('nan')))}</td>"
             for key, _ in STATS
         )
         name = f"{SIDE[side]}: {_short_name(pair.scenarios[side])}"
@@ -299,7 +308,9 @@ def Elections(session: Session, tick: int):
     month = pair.elections[-1].month
     latest = [e for e in pair.elections if e.month == month]
     with solara.Div(classes=["election-box"]):
-        solara.HTML(tag="h2", unsafe_innerHTML=f"Election in month {month}", classes=["election-title"])
+        solara.HTML(
+            tag="h2", unsafe_innerHTML=f"Election in month {month}", classes=["election-title"]
+        )
         for e in latest:
             solara.Text(f"{SIDE[e.side]}: {e.sentence()}",
                         classes=["election-result", f"election-{e.side}"])  # fmt: skip
@@ -328,9 +339,7 @@ def _chart_svgs(session: Session, chart, height: int = 250) -> list[str]:
 @solara.component
 def ChartRow(session: Session, tick: int, chart, height: int = 250):
     pair = session.pair
-    svgs = solara.use_memo(
-        lambda: _chart_svgs(session, chart, height), [tick, id(pair.models[0])]
-    )
+    svgs = solara.use_memo(lambda: _chart_svgs(session, chart, height), [tick, id(pair.models[0])])
     with solara.Columns([1, 1], gutters_dense=True, classes=[f"row-{chart.key}"]):
         for side in (0, 1):
             with solara.Column(style="gap: 0", classes=[f"side-{side}", f"model-{side}"]):
@@ -338,8 +347,11 @@ def ChartRow(session: Session, tick: int, chart, height: int = 250):
                     sc = pair.scenarios[side]
                     solara.HTML(tag="h2", unsafe_innerHTML=html.escape(
                         f"{SIDE[side]}: {_short_name(sc)}"), classes=["model-title"])  # fmt: skip
-                solara.HTML(tag="div", unsafe_innerHTML=svgs[side],
-                            classes=["picture", f"chart-{chart.key}", f"chart-{chart.key}-{side}"])  # fmt: skip
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=svgs[side],
+                    classes=["picture", f"chart-{chart.key}", f"chart-{chart.key}-{side}"],
+                )
     Caption(chart.caption + " Both sides use the same scale.")
 
 
@@ -437,8 +449,11 @@ def Downloads(session: Session, tick: int):
                 label = f"Network, {SIDE[side].lower()}"
                 with solara.Row(gap="2px", style="align-items: center"):
                     solara.Text(label + ":", classes=["download-label"])
-                    PictureDownloads(target=f".network-{side}",
-                                     filename=f"govsim-network-{SIDE[side].lower()}", label=label)  # fmt: skip
+                    PictureDownloads(
+                        target=f".network-{side}",
+                        filename=f"govsim-network-{SIDE[side].lower()}",
+                        label=label,
+                    )
 
 
 @solara.component
@@ -508,8 +523,8 @@ def Settings(session: Session, tick: int):
                 sc = defaults[side]
                 with solara.Column(style="gap: 0"):
                     field = "scenario_a" if side == 0 else "scenario_b"
-                    solara.Select(
-                        f"{SIDE[side]} side: scenario",
+                    NativeSelect(
+                        label=f"{SIDE[side]} side: scenario",
                         values=names,
                         value=getattr(draft, field),
                         on_value=lambda v, field=field, side=side: update(
@@ -553,8 +568,8 @@ def Settings(session: Session, tick: int):
                     on_value=lambda v: update(population=v),
                 )  # fmt: skip
             with Labelled("setting-network", HELP["network"]):
-                solara.Select(
-                    "Network type",
+                NativeSelect(
+                    label="Network type",
                     values=list(kinds.values()),
                     value=kinds[kind],
                     on_value=lambda label: update(

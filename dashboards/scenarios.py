@@ -11,7 +11,7 @@ import solara
 from dashboards.session import use_session
 from sim.scenario import ScenarioError, load_scenario
 from sim.schema import Scenario
-from sim.viz import scenario_dir
+from sim.viz import NETWORK_KINDS, describe_council, scenario_dir
 
 
 def key_parameters(sc: Scenario) -> list[tuple[str, str]]:
@@ -23,11 +23,15 @@ def key_parameters(sc: Scenario) -> list[tuple[str, str]]:
     rows = [
         ("Residents", f"{sc.population.size:,}"),
         ("Councils", str(len(councils))),
-        ("Cooperation", ", ".join(f"{x:.0%}" for x in coop)),
-        ("Responsiveness", ", ".join(f"{x:.0%}" for x in resp)),
-        ("Network", f"{sc.network.kind.replace('_', ' ')}, {sc.network.mean_degree:g} ties each"),
-        ("Centralisation", f"{sc.government.centralisation:.0%}"),
-        ("Austerity", f"{sc.government.austerity:.0%}"),
+        ("Decisions made with residents", ", ".join(f"{x:.0%}" for x in coop)),
+        ("Residents' views that change decisions", ", ".join(f"{x:.0%}" for x in resp)),
+        (
+            "Friendships",
+            f"{NETWORK_KINDS.get(sc.network.kind, sc.network.kind.replace('_', ' '))}, "
+            f"{sc.network.mean_degree:g} friends each",
+        ),
+        ("Decided by national government", f"{sc.government.centralisation:.0%}"),
+        ("Budget cuts (austerity)", f"{sc.government.austerity:.0%}"),
         ("Programmes at start", ", ".join(p.replace("_", " ") for p in programmes) or "none"),
         ("Scheduled events", str(len(sc.events)) if sc.events else "none"),
         ("Months", str(sc.steps)),
@@ -81,22 +85,25 @@ def ScenariosPage():
             ScenarioCard(path, load_into)
 
 
+def load_card(path: Path):
+    """Read one scenario file: ``(scenario, None)`` or ``(None, message)`` (path checks here)."""
+    try:
+        return load_scenario(path), None
+    except ScenarioError as exc:
+        return None, str(exc)
+    except Exception as exc:  # anything else a broken file causes: shown, never fatal
+        return None, f"{path}: {exc}"
+
+
 @solara.component
 def ScenarioCard(path: Path, load_into):
-    def load():
-        try:
-            return load_scenario(path), None
-        except ScenarioError as exc:
-            return None, str(exc)
-        except Exception as exc:  # anything else a broken file causes: shown, never fatal
-            return None, f"{path}: {exc}"
-
-    sc, error = solara.use_memo(load, [str(path), path.stat().st_mtime])
+    sc, error = solara.use_memo(lambda: load_card(path), [str(path), path.stat().st_mtime])
     title = path.name if sc is None else f"{sc.name.replace('_', ' ')}  ({path.name})"
     with solara.Card(title, classes=["scenario-card"], margin=0):
         if error:
             solara.Error(error, classes=["scenario-error"])
             return
+        solara.Text(describe_council(sc), classes=["scenario-plain"])
         solara.Text(" ".join(sc.description.split()) or "(no description)")
         with solara.Row(style="align-items: flex-start; gap: 24px; flex-wrap: wrap"):
             solara.HTML(tag="div", unsafe_innerHTML=_table(key_parameters(sc)))

@@ -65,6 +65,11 @@ CSS = (
 .govsim .charts-grid .picture svg { max-height: calc((100vh - 150px) / 3); }
 .govsim .settings-panel { border: 2px solid #c8d0d8; border-radius: 8px; padding: 6px 12px;
                           margin-bottom: 8px; background: #fafbfc; }
+.govsim .native-select { display: flex; flex-direction: column; margin: 4px 0; }
+.govsim .native-select-label { font-size: 17px; font-weight: 500; }
+.govsim .native-select-input { font-size: 17px; border: 2px solid #6b6b6b; border-radius: 4px;
+                               padding: 4px 6px; background: white; color: #1a1a1a;
+                               -webkit-appearance: menulist; appearance: auto; }
 .govsim .downloads { margin-top: 12px; }
 .govsim .download-label { font-size: 16px; margin-left: 10px; }
 .govsim table.params { border-collapse: collapse; font-size: 17px; }
@@ -82,9 +87,7 @@ CSS = (
 .govsim [tabindex] { outline-offset: 2px; }
 .govsim *:focus-visible { outline: 3px solid #0b5cad !important; outline-offset: 2px; }
 .govsim .v-btn:focus-visible::before { opacity: 0.12 !important; }
-"""
-    .replace("SIDE0", SIDE_COLOURS[0])
-    .replace("SIDE1", SIDE_COLOURS[1])
+""".replace("SIDE0", SIDE_COLOURS[0]).replace("SIDE1", SIDE_COLOURS[1])
     + f"""
 .govsim .swatch-0 {{ background: {SIDE_COLOURS[0]}; }}
 .govsim .swatch-1 {{ background: {SIDE_COLOURS[1]}; }}

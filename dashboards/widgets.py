@@ -5,6 +5,7 @@
 * :func:`PictureDownloads`: PNG and SVG buttons that save one picture, drawn in the browser
   from the SVG already on the page (nothing extra from the server).
 * :func:`FullScreen`: the browser's own full-screen mode.
+* :func:`NativeSelect`: a labelled native drop-down; :func:`PageLanguage`: ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -30,3 +31,21 @@ def PictureDownloads(target: str, filename: str, label: str):
 @solara.component_vue(str(_VUE / "fullscreen.vue"))
 def FullScreen(label: str = "Full screen"):
     """A button that switches the browser to full screen and back."""
+
+
+@solara.component_vue(str(_VUE / "native_select.vue"))
+def NativeSelect(
+    label: str, value: str, values: list, on_value: Callable[[str], None] | None = None
+):
+    """A labelled native ``<select>`` (Vuetify's select nests focusable elements, which screen
+    readers and axe-core reject)."""
+
+
+@solara.component_vue(str(_VUE / "page_language.vue"))
+def PageLanguage():
+    """Set ``<html lang="en">`` (Solara's page template leaves it out) and name its busy bar."""
+
+
+@solara.component_vue(str(_VUE / "month_counter.vue"))
+def MonthCounter(month: int, event_shown: Callable[[int], None]):
+    """The month counter; calls ``event_shown(month)`` once the browser has drawn it."""

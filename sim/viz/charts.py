@@ -85,7 +85,9 @@ def _nice_step(span: float, most: int = 7) -> int:
 MIN_SPAN = 0.10
 
 
-def value_range(*groups: Mapping[str, np.ndarray], min_span: float = MIN_SPAN) -> tuple[float, float]:
+def value_range(
+    *groups: Mapping[str, np.ndarray], min_span: float = MIN_SPAN
+) -> tuple[float, float]:
     """A y-range in [0, 1] that holds every finite value of ``groups``, on 5- or 10-point steps.
 
     Pass both councils' series to give their charts the same scale.

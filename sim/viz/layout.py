@@ -159,7 +159,8 @@ def grouped_layout(
 @lru_cache(maxsize=32)
 def _cached_layout(key: tuple, limit: int, seed: int) -> NetworkLayout:
     u, v, council, names = _LAYOUT_INPUTS.pop(key)
-    sample = sample_citizens(council, drawn_count(len(council), limit), derive_seed(seed, _VIZ_KEY, 1))
+    count = drawn_count(len(council), limit)
+    sample = sample_citizens(council, count, derive_seed(seed, _VIZ_KEY, 1))
     xy, centres = grouped_layout(u, v, council, sample, derive_seed(seed, _VIZ_KEY, 2))
     return NetworkLayout(sample, xy, centres, names, len(council))
 

@@ -44,6 +44,9 @@ NETWORK_KINDS = {
     "sbm": "Friends mostly in own council",
 }
 
+_CRASH_FIELDS = ("kind", "target", "size")
+
+
 def _crash_2008() -> tuple[dict[str, Any], ...]:
     """The September 2008 events of ``scenarios/financial_crash_2007.toml`` (step 20).
 
@@ -56,7 +59,7 @@ def _crash_2008() -> tuple[dict[str, Any], ...]:
     except (ScenarioError, OSError):
         events = []
     picked = tuple(
-        {k: v for k, v in e.model_dump().items() if k in ("kind", "target", "size") and v is not None}
+        {k: v for k, v in e.model_dump().items() if k in _CRASH_FIELDS and v is not None}
         for e in events
         if e.step == 20
     )
@@ -359,8 +362,8 @@ def describe_council(sc: Scenario | None) -> str:
     """A scenario's councils in plain words, from their numbers (no parameter names).
 
     >>> from sim import load_scenario
-    >>> describe_council(load_scenario("scenarios/centralised_baseline.toml"))
-    'Decides for its residents: asks them about 5% of its decisions, and what they say changes half of those.'
+    >>> describe_council(load_scenario("scenarios/centralised_baseline.toml"))[:45]
+    'Decides for its residents: asks them about 5%'
     """
     if sc is None:
         return ""
@@ -375,7 +378,9 @@ def describe_council(sc: Scenario | None) -> str:
     heard = {0.5: "half of those"}.get(round(resp, 2), f"{resp:.0%} of those")
     if resp < 0.2:
         heard = "almost none of those (tokenism)"
-    return f"{kind}: asks them about {coop:.0%} of its decisions, and what they say changes {heard}."
+    return (
+        f"{kind}: asks them about {coop:.0%} of its decisions, and what they say changes {heard}."
+    )
 
 
 def pair_timeseries(pair: ModelPair) -> pd.DataFrame:

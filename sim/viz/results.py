@@ -14,7 +14,17 @@ from ..errors import ResultsError
 from ..metrics import HEADLINE
 from .style import FONT
 
-__all__ = ["Results", "ResultsError", "bands_figure", "load_results", "result_bands"]
+__all__ = [
+    "Results",
+    "ResultsError",
+    "bands_figure",
+    "difference_table",
+    "group_colours",
+    "group_label",
+    "is_share",
+    "load_results",
+    "result_bands",
+]
 
 
 @dataclass
@@ -99,18 +109,86 @@ def result_bands(
     return out.reset_index()
 
 
+def is_share(metric: str) -> bool:
+    """True for measures that are shares of residents (drawn in %).
+
+    >>> is_share("trust_local_q1"), is_share("trust_gini"), is_share("value_for_money")
+    (True, False, False)
+    """
+    from ..metrics import BOUNDED, GROUP_VARIABLES
+
+    if metric == "trust_gini":
+        return False
+    return metric in BOUNDED or metric.startswith((*GROUP_VARIABLES, "vote_share_", "heard"))
+
+
+def group_label(group: Any) -> str:
+    """A group's name for a legend: a scenario's name in words, or a parameter's value.
+
+    >>> group_label("cooperative_council.toml"), group_label(0.4)
+    ('cooperative council', '0.4')
+    """
+    text = str(group)
+    if text.endswith(".toml"):
+        text = text[: -len(".toml")]
+    return text.replace("_", " ")
+
+
+def group_colours(groups: list[Any]) -> dict[Any, str]:
+    """The classroom's colours: centralised grey, co-operative green, others from a palette."""
+    from .style import SIDE_COLOURS
+
+    others = iter(["#1f5fa8", "#b35806", "#7a3f9d", "#a0522d", "#0f7c8c", "#8a1c1c"] * 10)
+    out = {}
+    for g in groups:
+        name = str(g).lower()
+        if "central" in name:
+            out[g] = SIDE_COLOURS[0]
+        elif "cooperative" in name or "co-operative" in name:
+            out[g] = SIDE_COLOURS[1]
+        else:
+            out[g] = next(others)
+    return out
+
+
+def difference_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each group's centre at the last step and its difference from the first group, in points.
+
+    ``frame`` is :func:`result_bands`' output; columns ``group, latest, difference`` (the first
+    group's difference is 0).
+    """
+    last = frame[frame["step"] == frame["step"].max()].set_index("group")["centre"]
+    if last.empty:
+        return pd.DataFrame(columns=["group", "latest", "difference"])
+    base = last.iloc[0]
+    return pd.DataFrame(
+        {"group": last.index, "latest": last.values, "difference": (last - base).values}
+    )
+
+
 def bands_figure(frame: pd.DataFrame, metric: str, *, title: str = "", size=(14, 6.2)):
-    """A matplotlib figure of :func:`result_bands`: a line and a shaded band per group."""
+    """A matplotlib figure of :func:`result_bands`: a line and a shaded band per group.
+
+    Shares are drawn in % on an axis scaled to the data; groups are named in words and coloured
+    as in the classroom; the second and later groups are dashed, so colour is not the only cue.
+    """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
 
     from ..plots import LABELS
 
     fig = Figure(figsize=size, layout="constrained")
     ax = fig.add_subplot()
-    for i, (group, df) in enumerate(frame.groupby("group", sort=True)):
-        colour = f"C{i % 10}"
-        ax.fill_between(df["step"], df["low"], df["high"], color=colour, alpha=0.22, lw=0)
-        ax.plot(df["step"], df["centre"], color=colour, lw=3, label=str(group))
+    groups = list(dict.fromkeys(frame["group"]))
+    colours = group_colours(groups)
+    for i, group in enumerate(groups):
+        df = frame[frame["group"] == group]
+        colour = colours[group]
+        ax.fill_between(df["step"], df["low"], df["high"], color=colour, alpha=0.2, lw=0)
+        ax.plot(df["step"], df["centre"], color=colour, lw=3, ls="-" if i == 0 else "--",
+                label=group_label(group))  # fmt: skip
+    if is_share(metric):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("month", fontsize=FONT)
     ax.set_ylabel(LABELS.get(metric, metric), fontsize=FONT)
     ax.tick_params(labelsize=FONT - 2)

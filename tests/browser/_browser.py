@@ -36,7 +36,7 @@ class Tab:
 
     def open(self, path: str = "") -> Tab:
         self.page.goto(self.url + path)
-        self.page.locator(".stat-month").first.wait_for(timeout=30_000)
+        self.page.locator(".month-counter").first.wait_for(timeout=30_000)
         return self
 
     def texts(self, css: str) -> list[str]:
