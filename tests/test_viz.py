@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_sample_is_stratified_and_seeded():
 
 def test_layout_groups_councils_and_is_cached(model):
     layout = viz.layout_for(model)
-    assert layout.sampled and len(layout.sample) == viz.SAMPLE_LIMIT
+    assert layout.sampled and len(layout.sample) == viz.drawn_count(2000) == 720
     assert viz.layout_for(model) is layout  # computed once per model
     twin = sim.GovernanceModel("scenarios/cooperative_council.toml", rng=3)
     assert viz.layout_for(twin) is layout  # same graph and seed: the cached layout
@@ -48,7 +49,27 @@ def test_layout_groups_councils_and_is_cached(model):
     for c, centre in enumerate(layout.centres):
         mine = np.linalg.norm(layout.xy[council == c] - centre, axis=1)
         others = np.linalg.norm(layout.xy[council != c] - centre, axis=1)
-        assert mine.max() < others.min()  # each council sits in its own disc
+        assert np.median(mine) < np.median(others)  # each council sits in its own group
+
+
+def test_trust_colours_keep_3_to_1_contrast_on_white():
+    colours = viz.trust_colours(np.linspace(0, 1, 101))
+    assert min(viz.contrast(c) for c in colours) >= 3.0
+    assert len(set(colours)) > 50  # still a ramp
+
+
+def test_network_svg_colours_by_choice(model):
+    for key in viz.COLOUR_BY:
+        svg = viz.network_svg(model, colour_by=key)
+        ET.fromstring(svg)
+        assert viz.COLOUR_BY[key].lower() in svg
+    with pytest.raises(ValueError, match="colour_by"):
+        viz.network_svg(model, colour_by="nonsense")
+
+
+def test_bigger_population_draws_more_residents():
+    assert viz.drawn_count(100) == 100
+    assert viz.drawn_count(2000) < viz.drawn_count(5000) <= viz.SAMPLE_LIMIT
 
 
 def test_network_svg_colours_by_trust_and_rings_participants(model):
@@ -62,7 +83,7 @@ def test_network_svg_colours_by_trust_and_rings_participants(model):
     colours = viz.trust_colours(model.world.population.trust_local[layout.sample])
     fills = [c.get("fill") for g in root.iter(f"{ns}g") for c in g]
     assert sorted(fills) == sorted(colours)
-    assert "600 of 2,000" in root.get("aria-label")
+    assert "720 of 2,000" in root.get("aria-label")
 
 
 def test_timeseries_svg_marks_events_and_latest_values():
@@ -71,8 +92,17 @@ def test_timeseries_svg_marks_events_and_latest_values():
     )
     ET.fromstring(svg)  # well-formed
     assert "Budget cut" in svg and ">40%<" in svg and "<polyline" in svg
+    assert "zoomed in" in svg  # the axis is scaled to the data, and says so
     gap = viz.timeseries_svg({"turnout": np.array([np.nan, 0.6, 0.7])})
     assert gap.count("<polyline") == 1
+
+
+def test_value_range_holds_both_sides_and_a_minimum_span():
+    a, b = {"x": np.array([0.30, 0.32])}, {"x": np.array([0.50, 0.52])}
+    lo, hi = viz.value_range(a, b)
+    assert lo <= 0.30 and hi >= 0.52 and hi - lo < 0.5
+    lo, hi = viz.value_range({"x": np.array([0.011, 0.012])})
+    assert hi - lo >= viz.charts.MIN_SPAN - 1e-9 and lo == 0.0
 
 
 def test_pair_steps_together_and_events_hit_both():
@@ -81,12 +111,75 @@ def test_pair_steps_together_and_events_hit_both():
     assert pair.models[0].spec.council.cooperation != pair.models[1].spec.council.cooperation
     pair.step()
     before = [m.observation["trust_national"] for m in pair.models]
-    pair.trigger("Financial crash")
-    assert pair.pending == ["Financial crash"] and pair.events == [(2, "Financial crash")]
+    assert pair.trigger("Financial crash")
+    assert not pair.trigger("Financial crash")  # a double click queues one crash
+    assert pair.pending == ["Financial crash"] and pair.events == []
     pair.step()
     after = [m.observation["trust_national"] for m in pair.models]
-    assert all(a < b - 0.08 for a, b in zip(after, before, strict=True))
-    assert pair.month == 2 and pair.pending == []
+    # the September 2008 shock (-0.04 at once, and a weaker economy), not a collapse
+    assert all(b - 0.09 < a < b - 0.03 for a, b in zip(after, before, strict=True))
+    assert pair.month == 2 and pair.pending == [] and pair.events == [(2, "Financial crash")]
+
+
+def test_queued_event_can_be_undone_before_the_next_step():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=300))
+    twin = viz.ModelPair(viz.ClassroomSettings(population=300))
+    pair.trigger("Budget cut")
+    assert pair.undo() == "Budget cut" and pair.pending == []
+    pair.step()
+    twin.step()
+    assert pair.models[0].observation == twin.models[0].observation  # as if never pressed
+
+
+def test_crash_button_is_the_documented_2008_shock():
+    sc = sim.load_scenario("scenarios/financial_crash_2007.toml")
+    documented = sorted(
+        (e.kind, getattr(e, "target", None), e.size) for e in sc.events if e.step == 20
+    )
+    button = sorted(
+        (e["kind"], e.get("target"), e["size"]) for e in viz.LIVE_EVENTS["Financial crash"].events
+    )
+    assert button == documented
+
+
+def test_elections_are_recorded_with_winner_shares_and_turnout():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=300))
+    pair.trigger("Call an election")
+    pair.step()
+    assert [e.side for e in pair.elections] == [0, 1]
+    e = pair.elections[0]
+    assert e.winner in e.shares and abs(sum(e.shares.values()) - 1) < 1e-9
+    assert 0 < e.turnout <= 1 and "won with" in e.sentence()
+
+
+def test_player_pauses_within_one_month_at_top_speed():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=200))
+    player = viz.Player(pair, rate=10)
+    for _ in range(5):
+        player.start()
+        time.sleep(0.25)
+        stopped = player.stop()
+        time.sleep(0.15)
+        assert pair.month == stopped
+    assert pair.month >= 5
+
+
+def test_player_waits_for_the_screen():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=200))
+    player = viz.Player(pair, rate=10)
+    player.shown(0)  # the screen drew month 0 and then reports nothing more
+    player.screen_timeout = 30
+    player.start()
+    time.sleep(0.6)
+    assert player.stop() == 1  # one month ahead of the screen at most
+
+
+def test_pair_timeseries_has_both_sides():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=200))
+    pair.step(2)
+    df = viz.pair_timeseries(pair)
+    assert sorted(df["side"].unique()) == ["left", "right"] and len(df) == 6
+    assert {"month", "scenario", "seed", "trust_local"} <= set(df.columns)
 
 
 def test_pair_same_seed_same_world():

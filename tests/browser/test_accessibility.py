@@ -1,8 +1,8 @@
 """axe-core in the browser: no critical or serious accessibility violations on any page.
 
-axe-core comes from the npm registry (``npm pack axe-core@4``) into ``.pytest_cache/axe-core`` (git-ignored)
-the first time, and is injected from that local file (``add_script_tag(path=...)``): the page
-itself still fetches nothing from outside 127.0.0.1.
+axe-core comes from the npm registry (``npm pack axe-core@4``) into ``.pytest_cache/axe-core``
+(git-ignored) the first time, and is injected from that local file
+(``add_script_tag(path=...)``): the page itself still fetches nothing from outside 127.0.0.1.
 """
 
 from __future__ import annotations
