@@ -38,6 +38,10 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$want_test" = 1 ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
+  # npm fetches axe-core for the accessibility browser test (tests/browser/test_accessibility.py)
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "installing Debian's chromium for the browser tests"
