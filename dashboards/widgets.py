@@ -47,5 +47,9 @@ def PageLanguage():
 
 
 @solara.component_vue(str(_VUE / "month_counter.vue"))
-def MonthCounter(month: int, event_shown: Callable[[int], None]):
-    """The month counter; calls ``event_shown(month)`` once the browser has drawn it."""
+def MonthCounter(month: int, playing: bool, event_shown: Callable[[int], None]):
+    """The month counter; calls ``event_shown(month)`` once the browser has drawn it.
+
+    From the moment Pause is pressed (pointer down on the Play/Pause button, or space) until
+    play has stopped it reports nothing, so the model cannot get further ahead.
+    """
