@@ -195,13 +195,14 @@ def Controls(session: Session, player: Player, tick: int, play_pause, step, rese
         solara.Button("Reset", on_click=reset, outlined=True, icon_name="mdi-restore",
                       classes=["reset"])  # fmt: skip
         MonthCounter(month=pair.month, playing=playing, event_shown=player.shown)
-        solara.Button(
-            "Settings" if not show_settings else "Hide settings",
-            on_click=lambda: set_show_settings(not show_settings),
-            outlined=True,
-            icon_name="mdi-tune",
-            classes=["btn-settings"],
-        )
+        if view == "classroom":
+            solara.Button(
+                "Settings" if not show_settings else "Hide settings",
+                on_click=lambda: set_show_settings(not show_settings),
+                outlined=True,
+                icon_name="mdi-tune",
+                classes=["btn-settings"],
+            )
         solara.Button(
             "Charts view" if view == "classroom" else "Back to classroom",
             on_click=lambda: set_view("charts" if view == "classroom" else "classroom"),

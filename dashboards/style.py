@@ -62,7 +62,7 @@ CSS = (
 .govsim .side-0 { border-top: 6px solid SIDE0; padding-top: 2px; }
 .govsim .side-1 { border-top: 6px solid SIDE1; padding-top: 2px; }
 .govsim .charts-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 12px; }
-.govsim .charts-grid .picture svg { max-height: calc((100vh - 150px) / 3); }
+.govsim .charts-grid .picture svg { height: calc((100vh - 200px) / 3); width: 100%; }
 .govsim .settings-panel { border: 2px solid #c8d0d8; border-radius: 8px; padding: 6px 12px;
                           margin-bottom: 8px; background: #fafbfc; }
 .govsim .native-select { display: flex; flex-direction: column; margin: 4px 0; }

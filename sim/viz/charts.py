@@ -163,8 +163,9 @@ def timeseries_svg(
     for v in _ticks(lo, hi):
         body.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(v):.1f}" y2="{py(v):.1f}" '
                     f'stroke="{"#767676" if v in (lo, 0) else "#e0e0e0"}"/>')  # fmt: skip
+        tick = abs(v) if abs(v) < 1e-9 else v  # never "-0%"
         body.append(f'<text x="{left - 6}" y="{py(v) + 5:.1f}" text-anchor="end" '
-                    f'font-size="{FONT - 1}">{v:.0%}</text>')  # fmt: skip
+                    f'font-size="{FONT - 1}">{tick:.0%}</text>')  # fmt: skip
     step = _nice_step(xmax)
     for m in range(0, xmax + 1, step):
         body.append(f'<text x="{px(m):.1f}" y="{top + ph + 20}" text-anchor="middle" '

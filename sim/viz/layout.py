@@ -150,8 +150,9 @@ def grouped_layout(
         reach = float(np.quantile(r, 0.9)) if len(r) else 1.0
         p *= radius[c] / max(reach, 1e-9)
         r = np.hypot(p[:, 0], p[:, 1])
-        far = r > 1.25 * radius[c]  # pull stragglers (isolated residents) to the group's edge
-        p[far] *= (1.25 * radius[c] / r[far])[:, None]
+        far = r > radius[c]  # pull stragglers in smoothly: at most 1.3 radii out
+        soft = radius[c] * (1 + 0.3 * np.tanh((r[far] - radius[c]) / radius[c]))
+        p[far] *= (soft / r[far])[:, None]
         xy[who] = centres[c] + p
     return xy, centres
 

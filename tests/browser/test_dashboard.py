@@ -45,8 +45,12 @@ def test_first_screen_at_1280x720_holds_controls_numbers_and_trust_chart(chromiu
         page.wait_for_timeout(400)
         box = page.locator(".btn-play").bounding_box()
         assert box is not None and 0 <= box["y"] < 120  # the controls stay in view
+        page.mouse.wheel(0, -3000)
         tab.click("Charts view")
         page.locator(".charts-grid").wait_for()
+        page.wait_for_timeout(300)
+        last = page.locator(".charts-grid svg").last.bounding_box()
+        assert last is not None and last["y"] + last["height"] <= 720 + 2, last  # fits
         assert page.locator(".charts-grid svg").count() == 6
         page.screenshot(path=str(ROOT / "screenshots" / "charts-view-1280x720.png"))
         tab.check_clean()
