@@ -20,10 +20,12 @@ from sim.viz import (
     CHARTS,
     ClassroomSettings,
     ModelPair,
+    Player,
     layout_for,
     network_svg,
     series,
     timeseries_svg,
+    value_range,
 )
 
 TARGET_MS = 200.0
@@ -31,14 +33,27 @@ OUT = Path(__file__).parent / "out" / "bench_dashboard.csv"
 
 
 def redraw(pair: ModelPair) -> int:
-    """Everything the page draws after a step; returns the bytes sent."""
+    """Everything the page draws after a step (as the classroom does); returns the bytes sent."""
     size = 0
     for model in pair.models:
         size += len(network_svg(model, layout_for(model)))
-        for chart in CHARTS:
-            size += len(timeseries_svg(series(model, chart.metrics), title=chart.title,
-                                       events=pair.events))  # fmt: skip
+    for chart in CHARTS:
+        values = [series(m, chart.metrics) for m in pair.models]
+        y_range = value_range(*values)  # both sides on one scale
+        for side in (0, 1):
+            size += len(timeseries_svg(values[side], title=chart.title, y_range=y_range,
+                                       events=pair.chart_events(side)))  # fmt: skip
     return size
+
+
+def play_rate(pair: ModelPair, rate: float, seconds: float) -> float:
+    """Months a second the Player delivers at ``rate`` with no screen to wait for."""
+    player = Player(pair, rate=rate)
+    player.start()
+    time.sleep(seconds)
+    delivered = player.delivered()
+    player.stop()
+    return delivered
 
 
 def matplotlib_chart_ms(pair: ModelPair, repeats: int) -> float:
@@ -107,6 +122,11 @@ def main() -> None:
     verdict = "OK" if median < TARGET_MS else "TOO SLOW"
     print(f"step + redraw median {median:.1f} ms (target < {TARGET_MS:.0f} ms): {verdict}; "
           f"{stat('svg_kb', statistics.median):.0f} KB of SVG per redraw")  # fmt: skip
+
+    for rate in (3, 10):
+        got = play_rate(pair, rate, 3.0)
+        print(f"Play at {rate} months/s (model only, no screen): {got:.1f} months/s delivered "
+              f"(ratio {got / rate:.2f})")  # fmt: skip
 
     if args.compare_matplotlib:
         svg_chart = stat("redraw_ms", statistics.median) / (2 * (1 + len(CHARTS)))
