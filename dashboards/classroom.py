@@ -246,7 +246,8 @@ def EventBar(session: Session, tick: int, playing: bool):
         ):
             solara.Text(
                 f"Queued for month {pair.month + 1}: {', '.join(pair.pending)}. "
-                + ("It happens in the next month." if playing else "Press Step or Play."),
+                + ("It happens in the next month. " if playing else "Press Step or Play. ")
+                + " ".join(LIVE_EVENTS[label].notice for label in pair.pending),
                 classes=["pending-text"],
             )
             for label in pair.pending:

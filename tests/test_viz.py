@@ -271,3 +271,11 @@ def test_dashboard_command_warns_before_serving_the_network():
         proc.wait()
     text = " ".join(" ".join(lines).split())
     assert text.startswith("warning: serving on 0.0.0.0") and "anyone on your network" in text
+
+
+def test_double_click_across_a_month_boundary_queues_one_event():
+    pair = viz.ModelPair(viz.ClassroomSettings(population=200))
+    assert pair.trigger("Financial crash")
+    pair.step()  # Play started a new month between the two clicks
+    assert not pair.trigger("Financial crash")
+    assert pair.pending == []

@@ -8,6 +8,7 @@ turns a user's choices into plain-language errors and notes instead of exception
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ __all__ = [
     "setting_problems",
 ]
 
+#: Seconds within which a second press of the same event button is ignored.
+DEBOUNCE = 1.0
 #: Largest population the classroom sliders offer.
 MAX_POPULATION = 5000
 #: Network generators the classroom offers, with names a class understands.
@@ -245,6 +248,7 @@ class ModelPair:
     pending: list[str] = field(default_factory=list)
     elections: list[Election] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _pressed: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.rebuild(self.settings)
@@ -309,28 +313,31 @@ class ModelPair:
     def trigger(self, label: str) -> bool:
         """Queue the live event ``label`` (a key of :data:`LIVE_EVENTS`) for the next month.
 
-        Returns False (and queues nothing) when the same event is already waiting: a double
-        click gives one crash, not two.
+        Returns False (and queues nothing) when the same event is already waiting or was
+        pressed less than :data:`DEBOUNCE` seconds ago: a double click gives one crash, not two,
+        even when Play starts a new month between the two clicks.
         """
         with self.lock:
-            if not self.ready or label in self.pending:
-                return False
             if label not in LIVE_EVENTS:
                 raise KeyError(f"{label!r}: not a live event ({', '.join(LIVE_EVENTS)})")
+            now = time.monotonic()
+            recent = now - self._pressed.get(label, -1e9) < DEBOUNCE
+            if not self.ready or label in self.pending or recent:
+                return False
+            self._pressed[label] = now
             self.pending.append(label)
             return True
 
     def undo(self, label: str | None = None) -> str | None:
         """Take back a queued event (default: the latest) before the next step; returns it."""
         with self.lock:
-            if not self.pending:
+            if label is None and self.pending:
+                label = self.pending[-1]
+            if label not in self.pending:
                 return None
-            if label is None:
-                return self.pending.pop()
-            if label in self.pending:
-                self.pending.remove(label)
-                return label
-            return None
+            self.pending.remove(label)
+            self._pressed.pop(label, None)  # pressing it again right away is meant
+            return label
 
     def dated_events(self, side: int) -> list[tuple[int, str, str]]:
         """A side's scenario events up to a year ahead, as ``(month, note, "scenario")``."""

@@ -46,6 +46,25 @@ def axe_js() -> str:
     return str(cache / "package" / "axe.min.js")
 
 
+def _results_folder(tmp_path):
+    import datetime as dt
+
+    from sim.results import manifest, write_results
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    scenarios = {
+        name: load_scenario(ROOT / "scenarios" / f"{name}.toml", {"population.size": 100})
+        for name in ("centralised_baseline", "cooperative_council")
+    }
+    runs = [run_scenario(sc, s, steps=3, run_id=f"{n}-{s}") for n, sc in scenarios.items()
+            for s in (1, 2)]  # fmt: skip
+    started = dt.datetime.now(dt.UTC)
+    write_results(tmp_path, runs, manifest(kind="compare", scenarios=scenarios, seeds={},
+                                           started=started))  # fmt: skip
+    return tmp_path
+
+
 def _violations(page, axe_js: str) -> list[dict]:
     page.add_script_tag(path=axe_js)
     result = page.evaluate("async () => JSON.stringify(await axe.run(document))")
@@ -58,7 +77,7 @@ def _violations(page, axe_js: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_no_serious_accessibility_violations(chromium, dashboard_url, axe_js, path):
+def test_no_serious_accessibility_violations(chromium, dashboard_url, axe_js, path, tmp_path):
     ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
     tab = Tab(ctx.new_page(), dashboard_url)
     try:
@@ -69,6 +88,14 @@ def test_no_serious_accessibility_violations(chromium, dashboard_url, axe_js, pa
         tab.page.wait_for_timeout(800)
         bad = _violations(tab.page, axe_js)
         assert bad == [], f"/{path}: {bad}"
+        if path == "results":  # with a results folder open: selects, chart, table
+            folder = _results_folder(tmp_path)
+            box = tab.page.get_by_label("Results folder")
+            box.fill(str(folder))
+            box.press("Enter")
+            tab.page.locator("img.results-chart").wait_for(timeout=30_000)
+            bad = _violations(tab.page, axe_js)
+            assert bad == [], f"/results with a folder: {bad}"
         if path == "":  # the settings panel and the charts view too
             tab.click("Settings")
             tab.page.locator(".settings-panel").wait_for()

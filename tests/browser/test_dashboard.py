@@ -153,7 +153,7 @@ def test_pause_at_top_speed_overshoots_at_most_one_month(tab):
         start = tab.numbers(MONTH)[0]
         tab.click("Play")
         page.get_by_role("button", name="Pause", exact=True).wait_for()
-        page.wait_for_timeout(700)
+        page.wait_for_timeout(500)
         tab.click("Pause")
         shown = int(page.evaluate("() => window.shownAtPress").split()[-1])
         page.get_by_role("button", name="Play", exact=True).wait_for()
