@@ -73,6 +73,7 @@ CSS = (
 .govsim .downloads { margin-top: 12px; }
 .govsim .download-label { font-size: 16px; margin-left: 10px; }
 .govsim table.params { border-collapse: collapse; font-size: 17px; }
+.govsim table.params caption { text-align: left; font-weight: bold; }
 .govsim table.params td, .govsim table.params th { padding: 2px 12px 2px 0;
                           border-bottom: 1px solid #ddd; text-align: left; }
 .govsim .setting-label { font-size: 17px; font-weight: 500; margin-top: 6px; }
@@ -86,6 +87,7 @@ CSS = (
 .govsim .v-slider__thumb-container, .govsim .v-btn, .govsim a, .govsim input,
 .govsim [tabindex] { outline-offset: 2px; }
 .govsim *:focus-visible { outline: 3px solid #0b5cad !important; outline-offset: 2px; }
+.govsim .topbar *:focus-visible { outline: 3px solid #ffffff !important; outline-offset: -3px; }
 .govsim .v-btn:focus-visible::before { opacity: 0.12 !important; }
 """.replace("SIDE0", SIDE_COLOURS[0]).replace("SIDE1", SIDE_COLOURS[1])
     + f"""

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import ResultsError
 from ..metrics import HEADLINE
+from .charts import MIN_SPAN
 from .style import FONT
 
 __all__ = [
@@ -188,6 +189,10 @@ def bands_figure(frame: pd.DataFrame, metric: str, *, title: str = "", size=(14,
         ax.plot(df["step"], df["centre"], color=colour, lw=3, ls="-" if i == 0 else "--",
                 label=group_label(group))  # fmt: skip
     if is_share(metric):
+        lo, hi = ax.get_ylim()
+        if hi - lo < MIN_SPAN:  # at least 10 points, as in the classroom: noise is not news
+            mid = min(max((lo + hi) / 2, MIN_SPAN / 2), 1 - MIN_SPAN / 2)
+            ax.set_ylim(mid - MIN_SPAN / 2, mid + MIN_SPAN / 2)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("month", fontsize=FONT)
     ax.set_ylabel(LABELS.get(metric, metric), fontsize=FONT)

@@ -65,8 +65,21 @@ def test_step_advances_both_models_and_changes_the_plots(tab):
         tab.click("Step")
     assert tab.wait_numbers(MONTH, lambda v: v == [3]) == [3]
     assert tab.page.locator(".chart-voice svg").first.inner_html() != before
-    tab.page.keyboard.press("s")  # keyboard shortcut: S steps
+    page = tab.page
+    page.locator(".headline-box").click()  # focus off the buttons
+    page.keyboard.press("s")  # keyboard shortcut: S steps
     assert tab.wait_numbers(MONTH, lambda v: v == [4]) == [4]
+    page.keyboard.press(" ")  # space: Play
+    page.get_by_role("button", name="Pause", exact=True).wait_for()
+    page.locator(".headline-box").click()
+    page.keyboard.press(" ")  # space: Pause
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    assert page.get_by_text("space Play/Pause, S Step, R Reset").count() == 1  # listed
+    page.get_by_role("button", name="Step", exact=True).focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # keyboard focus (focus-visible) back on Step
+    width = page.evaluate("() => getComputedStyle(document.activeElement).outlineWidth")
+    assert float(width.rstrip("px")) >= 2, width  # visible focus
     tab.shot("after-four-steps")
 
 
