@@ -51,8 +51,22 @@ def dashboard_url(tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
     log_path = tmp_path_factory.mktemp("dashboard") / "server.log"
     log = log_path.open("w")
+    # the tests' scenario and results folders live under pytest's temporary folder: let the
+    # dashboard read there (it reads only the project's folders and those it is given)
+    tmp = str(tmp_path_factory.getbasetemp())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "dashboard",
+            "--port",
+            str(port),
+            "--scenarios",
+            tmp,
+            "--results",
+            tmp,
+        ],  # fmt: skip
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
