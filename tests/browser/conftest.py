@@ -54,19 +54,9 @@ def dashboard_url(tmp_path_factory):
     # the tests' scenario and results folders live under pytest's temporary folder: let the
     # dashboard read there (it reads only the project's folders and those it is given)
     tmp = str(tmp_path_factory.getbasetemp())
+    args = [sys.executable, "-m", "sim", "dashboard", "--port", str(port)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "dashboard",
-            "--port",
-            str(port),
-            "--scenarios",
-            tmp,
-            "--results",
-            tmp,
-        ],  # fmt: skip
+        [*args, "--scenarios", tmp, "--results", tmp],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -67,23 +67,10 @@ def server(planted, tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
     log_path = tmp_path_factory.mktemp("security-log") / "server.log"
     log = log_path.open("w")
+    args = ["--scenarios", str(allowed), "--results", str(results)]
+    args += ["--session-timeout", f"{TIMEOUT_S}s", "--max-sessions", str(MAX_SESSIONS)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "dashboard",
-            "--port",
-            str(port),
-            "--scenarios",
-            str(allowed),
-            "--results",
-            str(results),
-            "--session-timeout",
-            f"{TIMEOUT_S}s",
-            "--max-sessions",
-            str(MAX_SESSIONS),
-        ],  # fmt: skip
+        [sys.executable, "-m", "sim", "dashboard", "--port", str(port), *args],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -255,14 +242,9 @@ def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
     _wait_kernels(url, lambda k: k["total"] == 0)
     idle = _cpu_rate(proc.pid)
     port = _free_port()
+    profile = f"--user-data-dir={tmp_path / 'profile'}"
     browser = subprocess.Popen(
-        [
-            str(CHROMIUM),
-            *CHROMIUM_ARGS,
-            f"--remote-debugging-port={port}",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "about:blank",
-        ],  # fmt: skip
+        [str(CHROMIUM), *CHROMIUM_ARGS, f"--remote-debugging-port={port}", profile, "about:blank"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the kill takes every Chromium process
