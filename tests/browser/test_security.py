@@ -29,7 +29,7 @@ from conftest import _free_port
 from playwright.sync_api import expect
 
 SECRET = "SECRET-7f3a"
-TIMEOUT_S = 4
+TIMEOUT_S = 8  # long enough to see the Play loop stop before the kernel is closed
 MAX_SESSIONS = 3
 
 
@@ -147,6 +147,15 @@ def test_typed_folders_outside_are_refused(chromium, server, planted):
     assert len(errors) == 4 and all("outside the folders" in e for e in errors), errors
     text = _page_text(tab)
     assert SECRET not in text and "good one" in text
+    # a scenario from this other folder on the left keeps the right side's own file (issue 15
+    # item 12: both models used to disappear)
+    card = tab.page.locator(".scenario-card", has_text="good one")
+    card.get_by_role("button", name="Show on the left").click()
+    tab.page.locator(".stat-month").first.wait_for(timeout=30_000)
+    titles = tab.texts(".model-title")
+    assert "good one" in titles[0] and "cooperative council" in titles[1], titles
+    tab.page.get_by_role("button", name="Scenarios", exact=True).click()
+    box = tab.page.get_by_label("Folder with scenario files (.toml)")
     # results: a folder outside, and a results file symlinked outside
     tab.page.get_by_role("button", name="Results", exact=True).click()
     rbox = tab.page.get_by_label("Results folder")
@@ -272,9 +281,11 @@ def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
         if browser.poll() is None:
             os.killpg(browser.pid, signal.SIGKILL)
             browser.wait()
-    # the Play loop stops as soon as the socket is gone, the kernel after --session-timeout
+    # the Play loop stops as soon as the socket is gone (measured before the kernel is closed),
+    # the kernel after --session-timeout
     time.sleep(2)
     after = _cpu_rate(proc.pid)
+    assert _kernels(url)["total"] == 1  # still there: the CPU was released by the Play loop
     kernels = _wait_kernels(url, lambda k: k["total"] == 0, timeout=TIMEOUT_S + 20)
     print(f"server CPU s/s: idle {idle:.3f}, playing {playing:.3f}, after the kill {after:.3f}")
     assert kernels["total"] == 0, kernels
