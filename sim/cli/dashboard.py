@@ -140,7 +140,7 @@ def dashboard(
         int | None,
         typer.Option(
             help="Most tabs served at once; more get a 'the dashboard is full' page "
-            "[default: 16, or 70 with --class].",
+            "(default 16; 70 with --class).",
             min=1,
         ),
     ] = None,
