@@ -157,7 +157,9 @@ def JoinPage():
                 "Type the code your teacher shows on the board. You will become one resident "
                 "of a town; nobody asks your name, and nothing is kept after the lesson.",
             )
-            solara.InputText("Code on the board", value=code, on_value=set_code)
+            solara.InputText(
+                "Code on the board", value=code, on_value=set_code, continuous_update=True
+            )
             solara.Button("Join the class", on_click=join, color="primary", classes=["join"])
             if error:
                 solara.Error(error, classes=["join-error"])

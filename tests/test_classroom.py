@@ -14,6 +14,17 @@ SCEN = ROOT / "scenarios"
 PAIR = (SCEN / "cooperative_council.toml", SCEN / "centralised_baseline.toml")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _unregister_afterwards():
+    """Class rooms register their choices process; the other test files must not see it."""
+    yield
+    from sim import processes
+    from sim.classroom import choices
+
+    if choices.NAME in processes.REGISTRY:
+        processes.unregister(choices.NAME)
+
+
 def _room(**kw) -> ClassRoom:
     return ClassRoom(PAIR, code="ABC123", **kw)
 
@@ -39,7 +50,7 @@ def test_students_are_residents_of_the_first_council_in_both_runs():
         assert model.population.council[s.resident] == 0
 
 
-def test_a_choice_to_take_part_is_honoured_every_month_in_both_runs():
+def test_choices_are_honoured_every_month_in_both_runs():
     room = _room()
     yes, no = room.join("ABC123"), room.join("ABC123")
     room.choose(yes.token, take_part=True)
@@ -48,7 +59,28 @@ def test_a_choice_to_take_part_is_honoured_every_month_in_both_runs():
         room.next_round(1)
         for run in room.models:
             assert room.resident(yes.token, run)["took_part"]
+            assert not room.resident(no.token, run)["took_part"]
     assert [h["took_part"] for h in yes.history] == [True] * 6
+    room.choose(yes.token, take_part=False)
+    room.next_round(1)
+    assert not room.resident(yes.token)["took_part"]
+
+
+def test_the_choices_process_leaves_other_models_alone():
+    from sim import GovernanceModel
+    from sim.classroom import choices
+
+    choices.ensure_registered()
+    sc = load_scenario(SCEN / "cooperative_council.toml", {"population.size": 300})
+    a, b = GovernanceModel(sc, rng=3), GovernanceModel(sc, rng=3)
+    choices.pin(a.world, np.array([0, 1]), np.array([True, True]))
+    a.run(3)
+    b.run(3)
+    assert a.population.participating[[0, 1]].all()
+    untouched = b.datacollector.get_model_vars_dataframe()
+    c = GovernanceModel(sc, rng=3)
+    c.run(3)
+    assert untouched.equals(c.datacollector.get_model_vars_dataframe())
 
 
 def test_same_seed_same_class_same_results():

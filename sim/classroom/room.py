@@ -26,6 +26,7 @@ from ..errors import GovsimError
 from ..model import GovernanceModel
 from ..rng import derive_seed
 from ..scenario import load_scenario
+from . import choices
 
 __all__ = [
     "CODE_ALPHABET",
@@ -113,6 +114,7 @@ class ClassRoom:
 
     # ------------------------------------------------------------------ set-up
     def _build(self) -> None:
+        choices.ensure_registered()  # before loading: the schema gains the process's table
         self.scenarios = [load_scenario(p, roots=self.roots) for p in self.scenario_paths]
         self.models = {
             run: GovernanceModel(sc, rng=self.seed, citizen_handles=True)
@@ -237,31 +239,34 @@ class ClassRoom:
             )
 
     def _apply_choices(self, run: str, model: GovernanceModel) -> None:
-        """Write the students' choices into their residents' state before a step."""
-        if not self.students:
-            return
+        """Pin the students' residents to their choices for the next step (both ways).
+
+        The choices go in through the :class:`~sim.Citizen` handles (last month's state, which
+        neighbours and persistence read) and through :mod:`sim.classroom.choices`, the process
+        right after ``participation`` that makes this month's taking part what they chose.
+        """
+        seated = sorted(self.students.values(), key=lambda s: s.resident)
         handles = self.handles[run]
-        chosen = np.zeros(model.population.size, dtype=bool)
-        for student in self.students.values():
+        for student in seated:
             handles[student.resident].participating = student.take_part
-            chosen[student.resident] = student.take_part
-        # Participation recomputes who takes part each month; the world's `mobilised` mask
-        # (what a mobilise event sets) brings the students who chose to take part in this month,
-        # willing or not.  (Staying out is honoured as far as the model's own draw allows.)
-        mobilised = model.world.mobilised
-        model.world.mobilised = chosen if mobilised is None else (mobilised | chosen)
+        choices.pin(
+            model.world,
+            np.array([s.resident for s in seated], dtype=np.int64),
+            np.array([s.take_part for s in seated], dtype=bool),
+        )
 
     def _record_votes(self, run: str, model: GovernanceModel) -> None:
         """The students' own votes go into their residents' voting record; tally the class."""
-        pop = model.population
         names = self.parties
         tally = dict.fromkeys(names, 0)
+        handles = self.handles[run]
+        vote = model.population.vote.copy()  # `vote` has no Citizen handle: replace the array
         for student in self.students.values():
-            i = student.resident
-            pop.voted[i] = student.vote is not None
-            pop.vote[i] = names.index(student.vote) if student.vote is not None else -1
+            handles[student.resident].voted = student.vote is not None
+            vote[student.resident] = names.index(student.vote) if student.vote else -1
             if student.vote is not None:
                 tally[student.vote] += 1
+        model.population.vote = vote
         self.elections.append(
             {
                 "run": run,
@@ -322,6 +327,8 @@ class ClassRoom:
     def end(self) -> None:
         """Forget every student and both models (the class is over)."""
         with self.lock:
+            for model in self.models.values():
+                choices.unpin(model.world)
             self.ended = True
             self.students.clear()
             self.models.clear()
