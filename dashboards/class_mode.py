@@ -330,8 +330,10 @@ def RunColumn(room: ClassRoom, run: str, version: int):
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
-                f"<table class='params class-table'><tr><th></th><th>the class ({cls['n']})</th>"
-                f"<th>other residents ({others['n']})</th></tr>{body}</table>"
+                "<table class='params class-table'><tr><th></th>"
+                f"<th style='padding: 0 14px'>the class ({cls['n']})</th>"
+                f"<th style='padding: 0 14px'>other residents ({others['n']})</th></tr>"
+                f"{body}</table>"
             ),
         )
         solara.HTML(tag="div", unsafe_innerHTML=residents_svg(room, run), classes=["picture"])
@@ -381,9 +383,9 @@ def residents_svg(room: ClassRoom, run: str, width: int = 640) -> str:
             parts.append(f'<circle cx="{x + cell / 2:.1f}" cy="{y + cell / 2:.1f}" r="2.5"/>')
         if number:
             parts.append(
-                f'<text x="{x + cell / 2:.1f}" y="{y + cell * 0.7:.1f}" font-size="11" '
-                f'text-anchor="middle" fill="white" stroke="black" stroke-width="0.6">'
-                f"{number}</text>"
+                f'<text x="{x + cell / 2:.1f}" y="{y + cell * 0.75:.1f}" font-size="15" '
+                'font-weight="bold" text-anchor="middle" fill="black" stroke="white" '
+                f'stroke-width="3" paint-order="stroke">{number}</text>'
             )
     height = rows * cell
     label = f"{len(home)} residents, {len(numbers)} of them the class"
