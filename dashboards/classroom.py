@@ -216,7 +216,7 @@ def Settings(session: Session, tick: int):
         out = []
         for side in (0, 1):
             try:
-                out.append(load_scenario(draft.path(side)))
+                out.append(load_scenario(draft.path(side), roots=draft.roots))
             except ScenarioError:
                 out.append(None)
         return out

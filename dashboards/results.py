@@ -6,6 +6,7 @@ from pathlib import Path
 
 import solara
 
+from dashboards.roots import results_folder
 from sim.plots import LABELS
 from sim.viz import ResultsError, bands_figure, load_results, result_bands
 
@@ -36,7 +37,7 @@ def ResultsPage():
         if not folder:
             return None, None
         try:
-            return load_results(folder), None
+            return load_results(results_folder(folder)), None
         except ResultsError as exc:
             return None, str(exc)
 
