@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class Comparison:
     failed: list[str]
     manifest: dict[str, Any]
     out: Path | None = None
+    reused: int = 0  # finished runs found in the store (``--resume``) and used again
+    ran: int = 0  # runs executed by this call (including failed ones)
+    uncertainty: list[str] = field(default_factory=lambda: ["simulation noise"])
 
     @property
     def horizons(self) -> list[Horizon]:
@@ -100,6 +103,8 @@ def run_comparison(
     flags = {lab: ok for lab, (ok, _) in paired.items()}
     target = setup.replicates
     batches: list[dict[str, Any]] = []
+    found = store.completed_ids()
+    ran = 0
     with make_executor(
         executor, workers=workers, scheduler=scheduler, local_directory=out / ".dask"
     ) as ex:
@@ -108,7 +113,7 @@ def run_comparison(
             todo = len([t for t in tasks if t.run_id not in store.completed_ids()])
             if progress:
                 progress("start", len(tasks) - todo, len(tasks))
-            run_tasks(
+            done = run_tasks(
                 tasks,
                 store,
                 ex,
@@ -116,6 +121,7 @@ def run_comparison(
                 if progress
                 else None,
             )
+            ran += done.done + done.failed
             runs = store.finalise()
             ts = pd.read_parquet(out / TIMESERIES)
             index = _index(runs, setup, target)
@@ -141,6 +147,8 @@ def run_comparison(
         "batches": batches,
     }
     seeds = [replicate_seed(setup.seed, k) for k in range(target)]
+    reused = len(found & {t.run_id for t in setup.tasks(target)})
+    uncertainty = list(getattr(setup, "uncertainty", None) or ["simulation noise"])
     extra = {
         "comparison": {
             "replicates": target,
@@ -148,6 +156,9 @@ def run_comparison(
             "replicate_seeds": seeds,
             "paired": {lab: ok for lab, (ok, _) in paired.items()},
             "failed_runs": failed,
+            "reused_runs": reused,
+            "new_runs": ran,
+            "uncertainty": uncertainty,
         }
     }
     runs = store.finalise(extra)
@@ -166,6 +177,9 @@ def run_comparison(
         failed=failed,
         manifest=store.manifest,
         out=Path(out),
+        reused=reused,
+        ran=ran,
+        uncertainty=uncertainty,
     )
 
 
