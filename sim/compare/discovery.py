@@ -85,8 +85,9 @@ def reversal_box(x: pd.DataFrame, reversed_: np.ndarray) -> Box | None:
 
     ``x`` holds one row per parameter set (float columns), ``reversed_`` a boolean per row.
     PRIM runs on every parameter alone and on the pairs of the :data:`PAIRS_FROM` best of
-    them (so that the region reads as one sentence); the box of highest coverage with density at least :data:`MIN_DENSITY` wins,
-    then the higher density, then the fewer parameters. Returns None when no point or every
+    them (so that the region reads as one sentence); the box of highest coverage with
+    density at least :data:`MIN_DENSITY` wins, then the higher density, then the fewer
+    parameters. Returns None when no point or every
     point reverses, or when no box is dense enough. Raises ImportError without the EMA
     Workbench.
 

@@ -37,7 +37,7 @@ RANGES: tuple[Range, ...] = (
         "processes.trust_experience.up_rate", 0.02, 0.10,
         "how fast trust rises after good experiences",
         "Default 0.05. Trust is gained more slowly than it is lost (Slovic 1993; Kampen, Van de "
-        "Walle and Bouckaert 2006); halving or doubling keeps it below the loss rate.",
+        "Walle and Bouckaert 2006); halving or doubling keeps it below the default loss rate.",
     ),
     Range(
         "processes.trust_experience.down_rate", 0.08, 0.25,

@@ -71,6 +71,10 @@ MEANING = {
 }
 
 
+#: Unit words a line needs after the measure's name.
+SUFFIX = {"trust_gini": " (Gini, 0-100)", "value_for_money": " (need met per unit spent)"}
+
+
 def _finite(x: Any) -> bool:
     return x is not None and isinstance(x, int | float) and math.isfinite(float(x))
 
@@ -122,7 +126,7 @@ def describe_interval(metric: str, base: float, lo: float, hi: float) -> str:
 
 
 def outcome_line(row: Mapping[str, Any] | pd.Series, *, group: str | None = None) -> str:
-    """One outcome in plain words: ``trust in the council: 36% -> 58%, +21.3 points (20.1 to 22.4)``.
+    """One outcome in plain words: ``Trust in the council: 36% → 58%, +21.3 points (20.1 to 22.4)``.
 
     ``group`` (a label such as ``Most deprived fifth``) names the citizens the row is about.
     """
@@ -133,8 +137,9 @@ def outcome_line(row: Mapping[str, Any] | pd.Series, *, group: str | None = None
     else:
         name = name[0].upper() + name[1:]
     a, b = row["baseline_mean"], row["scenario_mean"]
+    levels = f"{describe_level(metric, a)} → {describe_level(metric, b)}"
     return (
-        f"{name}: {describe_level(metric, a)} -> {describe_level(metric, b)}, "
+        f"{name}{SUFFIX.get(metric, '')}: {levels}, "
         f"{describe_change(metric, a, b, row['difference'])} "
         f"({describe_interval(metric, a, row['ci_low'], row['ci_high'])})"
     )
@@ -272,4 +277,5 @@ def brief(
         "group_gains": "; ".join(group_text),
         "title": f"{pretty(scenario).capitalize()} against {pretty(comp.setup.labels[0])}, "
         f"{horizon.describe()}",
+        "scenario": scenario,
     }

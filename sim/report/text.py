@@ -214,8 +214,8 @@ def replication_note(comp: Comparison) -> str | None:
     )
 
 
-def caveats(comp: Comparison) -> list[str]:
-    """What a reader must keep in mind, specific to this comparison where possible."""
+def caveats(comp: Comparison, robustness: Any | None = None) -> list[str]:
+    """What a reader must keep in mind (the warnings that decide quoting are in the brief)."""
     out = [
         "This is a model, not a forecast. The numbers say what follows from the model's "
         "assumptions about how trust, participation and services respond to the way a council "
@@ -224,33 +224,24 @@ def caveats(comp: Comparison) -> list[str]:
         "organisation and candidates, migration and demographic change, and money beyond a "
         "single council budget share. People are drawn from simple distributions, not from a "
         "census of a real area.",
-        "The intervals show the spread across replicates (simulation noise) only. They say "
-        "nothing about uncertainty in the model's own coefficients: check how much the "
-        "conclusions depend on them with a sensitivity analysis (govsim sweep with a Sobol or "
-        "Morris design, then govsim analyze; see docs/ODD.md for every coefficient and its "
-        "source).",
     ]
-    n = comp.replicates
-    if n < 10:
+    covered = list(getattr(comp, "uncertainty", None) or ["simulation noise"])
+    if any("parameter" in u for u in covered):
+        out.append("The intervals cover " + " and ".join(covered) + ".")
+    elif robustness is not None:
         out.append(
-            f"Only {n} replicates per scenario: the intervals are rough (with so few runs the "
-            "bootstrap interval can be little wider than the range of the runs). Use "
-            + (
-                "--replicates 20 or more, or --precision, before quoting them."
-                if comp.adaptive.get("precision") is None
-                else "a smaller --precision or a higher --max-replicates before quoting them."
-            )
+            "The intervals show the spread across replicates (simulation noise) only. "
+            f"Uncertainty in the model's own coefficients is covered separately: the comparison "
+            f"was repeated over {robustness.n_sets} plausible parameter settings (see where the "
+            "findings break); those shares are estimates from that many settings, not intervals."
         )
-    for ok, reason in comp.paired.values():
-        if not ok:
-            out.append(f"Unpaired comparison: {reason}")
-    note = replication_note(comp)
-    if note:
-        out.append(note)
-    if comp.failed:
+    else:
         out.append(
-            f"{len(comp.failed)} run(s) failed and are left out (see runs.parquet, column "
-            f"'error'): {', '.join(comp.failed[:5])}{' ...' if len(comp.failed) > 5 else ''}."
+            "The intervals show the spread across replicates (simulation noise) only. They say "
+            "nothing about uncertainty in the model's own coefficients: rerun with --robustness "
+            "40 to repeat the comparison over plausible settings of them (docs/compare.md), or "
+            "run a sensitivity analysis (govsim sweep with a Sobol or Morris design, then govsim "
+            "analyze; docs/ODD.md lists every coefficient and its source)."
         )
     steps = comp.setup.steps
     interval = comp.setup.scenarios[comp.setup.labels[0]].processes.elections
