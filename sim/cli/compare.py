@@ -234,7 +234,7 @@ def _print_summary(comp: Comparison) -> None:
             title=f"{label} against {base}, month {final.last} ({comp.replicates} replicates; "
             "intervals cover " + " and ".join(comp.uncertainty) + ")"
         )
-        table.add_column("measure")
+        table.add_column("measure", no_wrap=True)
         table.add_column("A -> B", justify="right")
         table.add_column("change", justify="right")
         table.add_column("95% CI", justify="right")
@@ -244,7 +244,7 @@ def _print_summary(comp: Comparison) -> None:
             m = r["metric"]
             a, b = describe_level(m, r["baseline_mean"]), describe_level(m, r["scenario_mean"])
             table.add_row(
-                LABELS.get(m, m),
+                LABELS.get(m, m).split(" (")[0],
                 f"{a} -> {b}",
                 describe_change(m, r["baseline_mean"], r["scenario_mean"], r["difference"]),
                 describe_interval(m, r["baseline_mean"], r["ci_low"], r["ci_high"]),
