@@ -46,6 +46,7 @@ from ..metrics import HEADLINE
 from ..results import manifest as results_manifest
 from ..rng import derive_seed
 from ..scenario import scenario_from_dict
+from .meaning import GOOD_WHEN_HIGHER, GROUP_LABELS, PROSE
 from .setup import ComparisonSetup, metric_columns, replicate_seed
 from .uncertain import RANGES, Range
 
@@ -262,8 +263,6 @@ class Robustness:
 
 def findings_to_test(summary: pd.DataFrame, horizon: str = "final") -> pd.DataFrame:
     """The findings of a comparison: clear headline differences and clear group losses."""
-    from ..report.text import GOOD_WHEN_HIGHER
-
     s = summary[summary["horizon"] == horizon]
     clear = (s["ci_low"] > 0) | (s["ci_high"] < 0)
     head = s["metric"].isin(HEADLINE) & (s["group"] == "all")
@@ -342,15 +341,12 @@ def summarise_robustness(
     rsetup: RobustnessSetup, runs: pd.DataFrame, summary: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     """Effects per set, and for each finding of ``summary`` its share of sets and region."""
-    from ..report.text import PROSE
     from . import discovery
 
     effects = _effects(rsetup, runs)
     words = {r.path: r.words for r in rsetup.ranges}
     rows = []
     have_prim = discovery.prim_available()
-    from ..report.figures import GROUP_LABELS
-
     for _, f in findings_to_test(summary).iterrows():
         e = effects[
             (effects["scenario"] == f["scenario"])

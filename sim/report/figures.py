@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..compare.meaning import GROUP_LABELS  # noqa: E402
 from ..plots import LABELS  # noqa: E402
 
 __all__ = [
@@ -32,16 +33,6 @@ __all__ = [
 
 #: Scenario colours (colour-blind-safe "Dark2" order, the first scenario in slate grey).
 PALETTE = ("#5b6770", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
-GROUP_LABELS = {
-    "all": "Everyone",
-    "q1": "Least deprived fifth",
-    "q2": "2nd fifth",
-    "q3": "Middle fifth",
-    "q4": "4th fifth",
-    "q5": "Most deprived fifth",
-    "youth": "Young people (16-24)",
-    "tenants": "Social tenants",
-}
 SHORT = {
     "trust_local": "Trust in council",
     "trust_national": "Trust in national govt",

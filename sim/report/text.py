@@ -8,9 +8,12 @@ from typing import Any
 import pandas as pd
 
 from ..compare import Comparison, Horizon
+from ..compare.meaning import GOOD_WHEN_HIGHER, PROSE
 from ..plots import LABELS
 
 __all__ = [
+    "GOOD_WHEN_HIGHER",
+    "PROSE",
     "caveats",
     "finding",
     "fmt",
@@ -22,33 +25,6 @@ __all__ = [
     "replication_note",
     "verdict",
 ]
-
-#: Which direction is good news for a metric (None: neither, e.g. value for money is relative).
-GOOD_WHEN_HIGHER = {
-    "trust_local": True,
-    "trust_national": True,
-    "participation": True,
-    "turnout": True,
-    "efficacy": True,
-    "service_quality": True,
-    "value_for_money": True,
-    "participation_gap": False,
-    "trust_gini": False,
-}
-
-
-#: Short names of the measures for running prose.
-PROSE = {
-    "trust_local": "trust in the council",
-    "trust_national": "trust in national government",
-    "participation": "taking part",
-    "turnout": "turnout",
-    "efficacy": "political efficacy",
-    "service_quality": "service quality",
-    "value_for_money": "value for money",
-    "participation_gap": "the participation gap between least and most deprived",
-    "trust_gini": "inequality of trust",
-}
 
 
 def pretty(label: str) -> str:
