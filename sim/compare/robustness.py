@@ -248,6 +248,11 @@ class Robustness:
         hit = f[(f["scenario"] == scenario) & (f["metric"] == metric) & (f["group"] == group)]
         return None if hit.empty else hit.iloc[0]
 
+    def share(self, scenario: str, metric: str, group: str = "all") -> float | None:
+        """Share of the sets in which the finding holds (None if it was not tested)."""
+        row = self._row(scenario, metric, group)
+        return None if row is None or not row["n_sets"] else float(row["share"])
+
     def holds_text(self, scenario: str, metric: str, group: str = "all") -> str:
         """``holds in 94% of 40 plausible settings`` (empty if the finding was not tested)."""
         row = self._row(scenario, metric, group)
@@ -256,9 +261,23 @@ class Robustness:
         return f"holds in {100 * row['share']:.0f}% of {row['n_sets']} plausible settings"
 
     def sentences(self, scenario: str) -> list[str]:
-        """One sentence per finding: how often it holds and where it reverses."""
+        """How often each finding holds and where it reverses, in sentences.
+
+        One sentence per finding that some setting reverses, then one naming every finding
+        that held in all settings.
+        """
         f = self.findings[self.findings["scenario"] == scenario]
-        return [str(s) for s in f["sentence"]]
+        always = f[f["holds"] == f["n_sets"]]
+        out = [str(s) for s in f.loc[f["holds"] != f["n_sets"], "sentence"]]
+        if len(always):
+            names = [s.split(" holds in all ")[0] for s in always["sentence"]]
+            names = [n[0].lower() + n[1:] for n in names]
+            out.append(
+                f"In all {int(always['n_sets'].iloc[0])} plausible settings tried: "
+                + "; ".join(names)
+                + "."
+            )
+        return out
 
 
 def findings_to_test(summary: pd.DataFrame, horizon: str = "final") -> pd.DataFrame:
@@ -323,8 +342,11 @@ def _sentence(name: str, share: float, n: int, holds: int, region: str, box: Any
     if holds == 0:
         return f"{name} reverses in all {n} plausible settings tried: it does not hold up."
     text = f"{name} holds in {100 * share:.0f}% of {n} plausible settings"
+    rev = n - holds
+    if rev < 3:
+        few = "one setting reverses" if rev == 1 else "two settings reverse"
+        return text + f"; {few} it, too few to say where."
     if region:
-        rev = n - holds
         inside = int(round(box.coverage * rev))
         text += (
             f"; it reverses when {region} ({inside} of the {rev} reversals lie there, and "

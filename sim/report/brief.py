@@ -206,6 +206,32 @@ def _group_rows(comp: Comparison, scenario: str, horizon: Horizon) -> pd.DataFra
     return s[(s["scenario"] == scenario) & (s["horizon"] == horizon.name) & (s["group"] != "all")]
 
 
+def _every_group(
+    metric: str, rows: list[pd.Series], scenario: str, robustness: Any | None
+) -> dict[str, Any]:
+    """One loss line for a measure on which every group of citizens is worse off."""
+    d = [float(r["difference"]) for r in rows]
+    a = rows[0]["baseline_mean"]
+    small = describe_change(metric, a, a, abs(min(d, key=abs))).lstrip("+")
+    large = describe_change(metric, a, a, abs(max(d, key=abs))).lstrip("+")
+    small = small.split(" ")[0] if " " in large else small
+    name = PROSE.get(metric, metric)
+    verb = "falls" if d[0] < 0 else "rises"
+    text = f"Every group of citizens: {name} {verb} by {small} to {large}"
+    robust = ""
+    if robustness is not None:
+        shares = [robustness.share(scenario, metric, r["group"]) for r in rows]
+        shares = [x for x in shares if x is not None]
+        if shares and min(shares) == 1.0:
+            robust = f"holds for every group in all {robustness.n_sets} plausible settings"
+        elif shares:
+            robust = (
+                f"holds for every group in at least {100 * min(shares):.0f}% of "
+                f"{robustness.n_sets} plausible settings"
+            )
+    return {"text": text, "metric": metric, "group": "every", "robust": robust}
+
+
 def brief(
     comp: Comparison,
     scenario: str,
@@ -247,23 +273,30 @@ def brief(
         elif not identical:
             unclear.append(PROSE.get(row["metric"], row["metric"]))
     group_gains: dict[str, list[str]] = {}
+    group_losses: dict[str, list[tuple[str, pd.Series]]] = {}
     for _, row in _group_rows(comp, scenario, horizon).iterrows():
         tone = _tone(row)
         label = GROUP_LABELS.get(row["group"], row["group"])
         if tone == "bad":
+            group_losses.setdefault(row["metric"], []).append((label, row))
+        elif tone == "good":
+            group_gains.setdefault(row["metric"], []).append(label.lower())
+    n_groups = len(GROUP_LABELS) - 1
+    for metric, items in group_losses.items():
+        if len(items) == n_groups:  # every group: one line, with the range of the changes
+            losses.append(_every_group(metric, [r for _, r in items], scenario, robustness))
+            continue
+        for label, row in items:
             losses.append(
                 {
                     "text": outcome_line(row, group=label),
-                    "metric": row["metric"],
+                    "metric": metric,
                     "group": row["group"],
-                    "robust": robustness.holds_text(scenario, row["metric"], row["group"])
+                    "robust": robustness.holds_text(scenario, metric, row["group"])
                     if robustness is not None
                     else "",
                 }
             )
-        elif tone == "good":
-            group_gains.setdefault(row["metric"], []).append(label.lower())
-    n_groups = len(GROUP_LABELS) - 1
     group_text = []
     for metric, groups in group_gains.items():
         name = PROSE.get(metric, metric)
