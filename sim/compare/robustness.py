@@ -391,7 +391,8 @@ def summarise_robustness(
         word = "advantage" if sign > 0 else "fall"
         name = PROSE.get(f["metric"], f["metric"])
         if f["group"] != "all":
-            name = f"{name} for the {GROUP_LABELS.get(f['group'], f['group']).lower()}"
+            who = GROUP_LABELS.get(f["group"], f["group"]).lower()
+            name = f"{name} for {who if who.startswith(('young', 'social')) else 'the ' + who}"
         label = f"The {'rise' if sign > 0 else word} in {name}"
         rows.append(
             {
