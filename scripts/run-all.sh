@@ -10,7 +10,7 @@ for f in scenarios/*.toml; do
   govsim run "$f" --out "results/run/$(basename "$f" .toml)"
 done
 if govsim compare --help >/dev/null 2>&1; then
-  # 20 replicates: quotable by the report's rule (10 or more); about a minute on 2 cores
+  # 20 replicates: quotable by the report's rule (10 or more); 7 s on 2 idle cores (docs/compare.md)
   govsim compare scenarios/centralised_baseline.toml scenarios/cooperative_council.toml \
     --replicates 20 --executor processes --out results/compare/centralised-vs-cooperative --force
 fi

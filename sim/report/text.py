@@ -112,8 +112,12 @@ def headline_findings(comp: Comparison, scenario: str, horizon: Horizon) -> list
 
 def overview(findings: list[dict[str, Any]], scenario: str, baseline: str) -> str:
     """One sentence counting clear rises, falls and no-clear-differences."""
-    up = [PROSE.get(f["metric"], f["label"]) for f in findings if f["verdict"] == "higher"]
-    down = [PROSE.get(f["metric"], f["label"]) for f in findings if f["verdict"] == "lower"]
+    def name(f: dict[str, Any]) -> str:
+        text = PROSE.get(f["metric"], f["label"])
+        return text + " (a loss)" if f["tone"] == "bad" else text
+
+    up = [name(f) for f in findings if f["verdict"] == "higher"]
+    down = [name(f) for f in findings if f["verdict"] == "lower"]
     same = [f for f in findings if f["verdict"] in ("no clear difference", "identical")]
     if len(same) == len(findings) and all(f["verdict"] == "identical" for f in findings):
         return (
