@@ -109,3 +109,15 @@ def test_prim_finds_a_planted_reversal_region():
     assert reversal_box(x, np.zeros(80, dtype=bool)) is None
     text = R._region_text(box, {"a": "responsiveness", "b": "b"})
     assert text.startswith("responsiveness is below 0.")
+
+
+def test_given_parameter_sets_replace_the_hypercube():
+    """E.g. draws from a calibration posterior: used as given, levers refused."""
+    setup = _setup()
+    given = pd.DataFrame({RANGES[0].path: np.linspace(0.03, 0.08, 12)})
+    rs = R.robustness_setup(setup, 10, sets=given)
+    assert np.allclose(rs.sets[RANGES[0].path], given[RANGES[0].path][:10])
+    with pytest.raises(ScenarioError, match="policy"):
+        R.robustness_setup(setup, 10, sets=given.assign(**{"council.cooperation": 0.5}))
+    with pytest.raises(ScenarioError, match="only 12"):
+        R.robustness_setup(setup, 20, sets=given)

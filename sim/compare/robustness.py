@@ -151,10 +151,14 @@ def robustness_setup(
     *,
     replicates: int = 2,
     ranges: Sequence[Range] = RANGES,
+    sets: pd.DataFrame | None = None,
 ) -> RobustnessSetup:
     """Draw ``n_sets`` parameter sets by Latin hypercube over the usable ``ranges``.
 
-    Raises :class:`~sim.errors.ScenarioError` for fewer than 10 sets or no usable range.
+    ``sets`` (one row per set, one column per dotted parameter path) replaces the hypercube,
+    e.g. draws from a calibration posterior; its first ``n_sets`` rows are used. Raises
+    :class:`~sim.errors.ScenarioError` for fewer than 10 sets, no usable range, or given sets
+    that vary a policy lever or a value the scenarios cannot take.
     """
     from scipy.stats import qmc
 
@@ -165,6 +169,8 @@ def robustness_setup(
         )
     if replicates < 1:
         raise ScenarioError(f"--robustness-replicates {replicates}: needs 1 or more.")
+    if sets is not None:
+        return _given_sets(setup, n_sets, replicates, sets)
     kept, skipped = _usable(setup, ranges)
     if not kept:
         raise ScenarioError(
@@ -178,6 +184,32 @@ def robustness_setup(
     values = qmc.scale(unit, lows, highs)
     sets = pd.DataFrame(values, columns=[r.path for r in kept])
     return RobustnessSetup(setup, kept, sets, replicates=int(replicates), skipped=skipped)
+
+
+def _given_sets(
+    setup: ComparisonSetup, n_sets: int, replicates: int, sets: pd.DataFrame
+) -> RobustnessSetup:
+    from .setup import scenario_differences
+
+    if len(sets) < n_sets:
+        raise ScenarioError(f"--robustness {n_sets}: only {len(sets)} parameter sets given.")
+    sets = sets.iloc[:n_sets].astype(float).reset_index(drop=True)
+    levers = set(scenario_differences(setup.scenarios)["parameter"]) & set(sets.columns)
+    if levers:
+        raise ScenarioError(
+            f"parameter sets vary {', '.join(sorted(levers))}, which the compared scenarios "
+            "set differently (the policy being compared); leave it out of the sets."
+        )
+    lo, hi = sets.min(), sets.max()
+    for label in setup.labels:
+        dump = setup.scenarios[label].model_dump(mode="json")
+        for row in (lo, hi):
+            scenario_from_dict(dump, row.to_dict(), source="parameter sets")
+    ranges = [
+        Range(c, float(lo[c]), float(hi[c]), c.split(".")[-1].replace("_", " "), "given sets")
+        for c in sets.columns
+    ]
+    return RobustnessSetup(setup, ranges, sets, replicates=int(replicates))
 
 
 def open_robustness_store(
