@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.table import Table
-from scipy import stats
 
 from ..errors import AnalysisError
+from ..intervals import t_interval
 from ..metrics import HEADLINE
 from ..plots import LABELS
 from ..results import MANIFEST, RUNS, TIMESERIES
@@ -66,7 +66,7 @@ def point_summary(runs: pd.DataFrame, metrics: list[str], level: float = 0.95) -
             n = len(y)
             mean = float(y.mean()) if n else float("nan")
             sd = float(y.std(ddof=1)) if n > 1 else float("nan")
-            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+            low, high = t_interval(mean, sd, n, level)
             rows.append(
                 {
                     "point": int(point),
@@ -75,8 +75,8 @@ def point_summary(runs: pd.DataFrame, metrics: list[str], level: float = 0.95) -
                     "n": n,
                     "mean": mean,
                     "sd": sd,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "ci_low": float(low),
+                    "ci_high": float(high),
                 }
             )
     return pd.DataFrame(rows)
