@@ -126,8 +126,10 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _tidy_type(name: str, typ: pa.DataType) -> pa.DataType:
+def _tidy_type(name: str, typ: pa.DataType, settle: bool = True) -> pa.DataType:
     """The tidy Arrow type of column ``name`` currently of type ``typ``."""
+    if not settle and (pa.types.is_null(typ) or _is_list_of_null(typ)):
+        return typ  # decided once tables are concatenated
     if name in IDENTITY:
         return IDENTITY[name]
     if name in FLAGS and not pa.types.is_null(typ):
@@ -137,14 +139,24 @@ def _tidy_type(name: str, typ: pa.DataType) -> pa.DataType:
     if pa.types.is_large_string(typ):
         return pa.string()
     if pa.types.is_large_list(typ) or pa.types.is_list(typ):
-        return pa.list_(_tidy_type("", typ.value_type))
+        value = typ.value_type  # a list parameter whose levels were all empty: list of text
+        return pa.list_(pa.string() if pa.types.is_null(value) else _tidy_type("", value))
     if pa.types.is_null(typ):  # every value missing (e.g. a metric of runs that all failed)
         return pa.float64()
     return typ
 
 
-def tidy_table(table: pa.Table) -> pa.Table:
+def _is_list_of_null(typ: pa.DataType) -> bool:
+    return (pa.types.is_list(typ) or pa.types.is_large_list(typ)) and pa.types.is_null(
+        typ.value_type
+    )
+
+
+def tidy_table(table: pa.Table, *, settle: bool = True) -> pa.Table:
     """One type per column whatever the file: see the module docstring.
+
+    ``settle=False`` leaves all-null columns and lists of nothing as they are (for pieces to
+    be concatenated and then tidied again, when another piece decides their type).
 
     A flag with values other than 0 and 1, or an integer code with a fraction, is an error
     (``ValueError``) rather than a silent change of meaning.
@@ -159,7 +171,7 @@ def tidy_table(table: pa.Table) -> pa.Table:
     for name, col in zip(table.column_names, table.columns, strict=True):
         if name == "error" and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
             col = pa.compute.if_else(pa.compute.equal(col, ""), pa.scalar(None, col.type), col)
-        target = _tidy_type(name, col.type)
+        target = _tidy_type(name, col.type, settle)
         if name in FLAGS and not col.type.equals(target):
             bad = pa.compute.invert(pa.compute.is_in(col, pa.array([0, 1], col.type)))
             if pa.compute.any(pa.compute.and_kleene(bad, pa.compute.is_valid(col))).as_py():

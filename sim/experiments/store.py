@@ -78,6 +78,8 @@ __all__ = [
     "RunStore",
     "SegmentWriter",
     "StoreError",
+    "close_process_writer",
+    "process_writer",
     "read_segment",
     "scan_parts",
 ]
@@ -155,6 +157,27 @@ class SegmentWriter:
             finally:
                 os.close(self._fd)
                 self._fd = None
+
+
+#: This process's open writer per ``.runs`` folder: every copy of a store in one process
+#: (a Dask worker unpickles one per task) appends to the same segment.
+_WRITERS: dict[tuple[int, Path], SegmentWriter] = {}
+
+
+def process_writer(parts: Path) -> SegmentWriter:
+    """The segment writer of this process for the folder ``parts`` (opened on first append)."""
+    key = (os.getpid(), Path(parts).resolve())
+    writer = _WRITERS.get(key)
+    if writer is None:
+        writer = _WRITERS[key] = SegmentWriter(parts)
+    return writer
+
+
+def close_process_writer(parts: Path, *, sync: bool = True) -> None:
+    """Close (and fsync) this process's segment in ``parts``, if it has one."""
+    writer = _WRITERS.pop((os.getpid(), Path(parts).resolve()), None)
+    if writer is not None:
+        writer.close(sync=sync)
 
 
 @dataclass(frozen=True)
@@ -305,7 +328,6 @@ class RunStore:
         self.out = Path(out)
         self.parts = self.out / PARTS
         self.fingerprint = fingerprint
-        self._writer: SegmentWriter | None = None
         old = self._old_manifest()
         if old is not None:
             same = old.get("fingerprint") == fingerprint
@@ -340,11 +362,6 @@ class RunStore:
         self.manifest = data
         write_json_atomic(data, self.out / MANIFEST)
         self._ok, self._failed, self.torn = self._scan()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_writer"] = None  # a copy in another process opens its own segment
-        return state
 
     # ------------------------------------------------------------------ state
     def _old_manifest(self) -> dict[str, Any] | None:
@@ -406,9 +423,7 @@ class RunStore:
             return  # a retry (of a success, or failing after one): keep the success
         row = pa.Table.from_pylist([result.runs_row()])
         series = None if failed else _frame_to_table(result.timeseries_frame())
-        if self._writer is None or self._writer.pid != os.getpid():
-            self._writer = SegmentWriter(self.parts)
-        self._writer.append(encode_record(row, series))
+        process_writer(self.parts).append(encode_record(row, series))
         if failed:
             self._failed.add(rid)
         else:
@@ -417,9 +432,7 @@ class RunStore:
 
     def close(self) -> None:
         """Close this process's segment, fsync'd (the next :meth:`add` opens a new one)."""
-        if self._writer is not None:
-            self._writer.close(sync=True)
-            self._writer = None
+        close_process_writer(self.parts)
 
     def finalise(self, extra: dict[str, Any] | None = None) -> pd.DataFrame:
         """Consolidate segments into ``runs.parquet`` and ``timeseries.parquet``; finish manifest.
@@ -438,7 +451,7 @@ class RunStore:
                 pc.is_in(old["run_id"].cast(pa.string()), pa.array(list(chosen), pa.string()))
             )
             tables.append(tidy_table(old.filter(keep).replace_schema_metadata(None)))
-        tables += [tidy_table(chosen[rid].row()) for rid in sorted(chosen)]
+        tables += [tidy_table(chosen[rid].row(), settle=False) for rid in sorted(chosen)]
         tables = [t for t in tables if t.num_rows]
         if tables:
             runs_t = pa.concat_tables(tables, promote_options="permissive")

@@ -82,6 +82,7 @@ def result_bands(
     Returns columns ``group, step, centre, low, high, runs``.
     """
     ts = results.timeseries[["run_id", "step", metric]]
+    ts = ts.astype({metric: "float64"})  # flags are booleans: bands of their share
     if by:
         ts = ts.merge(results.runs[["run_id", by]], on="run_id", how="left")
         ts = ts.rename(columns={by: "group"})
