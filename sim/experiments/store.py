@@ -166,7 +166,7 @@ _WRITERS: dict[tuple[int, Path], SegmentWriter] = {}
 
 def process_writer(parts: Path) -> SegmentWriter:
     """The segment writer of this process for the folder ``parts`` (opened on first append)."""
-    key = (os.getpid(), Path(parts).resolve())
+    key = (os.getpid(), Path(os.path.abspath(parts)))
     writer = _WRITERS.get(key)
     if writer is None:
         writer = _WRITERS[key] = SegmentWriter(parts)
@@ -175,7 +175,7 @@ def process_writer(parts: Path) -> SegmentWriter:
 
 def close_process_writer(parts: Path, *, sync: bool = True) -> None:
     """Close (and fsync) this process's segment in ``parts``, if it has one."""
-    writer = _WRITERS.pop((os.getpid(), Path(parts).resolve()), None)
+    writer = _WRITERS.pop((os.getpid(), Path(os.path.abspath(parts))), None)
     if writer is not None:
         writer.close(sync=sync)
 
@@ -422,7 +422,7 @@ class RunStore:
         if rid in self._ok:
             return  # a retry (of a success, or failing after one): keep the success
         row = pa.Table.from_pylist([result.runs_row()])
-        series = None if failed else _frame_to_table(result.timeseries_frame())
+        series = None if failed else _series_table(rid, result.timeseries)
         process_writer(self.parts).append(encode_record(row, series))
         if failed:
             self._failed.add(rid)
@@ -593,9 +593,16 @@ def _flush(
     return writer
 
 
-def _frame_to_table(df: pd.DataFrame) -> pa.Table:
-    """A flat DataFrame as an Arrow table, column by column (skips pandas metadata: faster)."""
-    return pa.table({str(c): df[c].to_numpy() for c in df.columns})
+def _series_table(run_id: str, df: pd.DataFrame) -> pa.Table:
+    """A run's time series as Arrow, ``run_id`` first (what ``RunResult.timeseries_frame`` is).
+
+    Column by column from numpy, skipping pandas' metadata and copies: faster.
+    """
+    n = len(df)
+    cols = {"run_id": pa.array(np.full(n, run_id, dtype=object), pa.string())}
+    for c in df.columns:
+        cols[str(c)] = pa.array(df[c].to_numpy())
+    return pa.table(cols)
 
 
 _FIRST = ("run_id", "scenario", "point", "replicate", "seed", "status", "error")
