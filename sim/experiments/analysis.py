@@ -104,6 +104,24 @@ def point_summary(runs: pd.DataFrame, metrics: list[str], level: float = 0.95) -
     return pd.DataFrame(rows)
 
 
+def _levels_as_text(runs: pd.DataFrame) -> pd.DataFrame:
+    """List-valued parameters (Parquet lists) as one text level each: ``a+b``, ``none`` if empty.
+
+    >>> _levels_as_text(pd.DataFrame({"param.p": [["a", "b"], []]}))["param.p"].tolist()
+    ['a+b', 'none']
+    """
+    out = runs.copy()
+    for c in _param_columns(runs):
+        if (
+            runs[c].dtype == object
+            and runs[c].map(lambda v: isinstance(v, list | np.ndarray)).any()
+        ):
+            out[c] = runs[c].map(
+                lambda v: "+".join(map(str, v)) or "none" if isinstance(v, list | np.ndarray) else v
+            )
+    return out
+
+
 def _point_means(runs: pd.DataFrame, metric: str, n_points: int) -> np.ndarray:
     ok = runs[runs["status"] == "ok"]
     y = ok.groupby("point")[metric].mean().reindex(range(n_points))
@@ -199,7 +217,7 @@ def analyze_results(
     if man.get("kind") != "sweep":
         raise AnalysisError(f"{results}: holds a {man.get('kind')!r} result, not a sweep.")
     exp = man.get("experiment", {})
-    runs = pd.read_parquet(runs_path)
+    runs = _levels_as_text(pd.read_parquet(runs_path))
     kept = [m for m in exp.get("keep", {}).get("metrics", HEADLINE) if m in runs.columns]
     # window means first (steadier than one month's value), then final values
     known = [f"{m}_mean" for m in kept if f"{m}_mean" in runs.columns] + kept
