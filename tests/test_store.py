@@ -109,6 +109,7 @@ def add_in_worker(store: RunStore, i: int) -> int:
     return os.getpid()
 
 
+@pytest.mark.slow  # starts a 2-process pool (a few seconds of imports)
 def test_each_worker_process_appends_to_its_own_segment(tmp_path):
     out = tmp_path / "o"
     store = open_store(out)
@@ -248,3 +249,16 @@ def test_runs_join_timeseries_in_pyarrow_duckdb_and_polars(tmp_path):
     assert frame.height == expect
     assert frame.schema["election"] == pl.Boolean
     assert frame.schema["param.council.programmes"] == pl.List(pl.String)
+
+
+def test_a_writer_whose_segment_was_finalised_away_opens_a_new_one(tmp_path):
+    # a worker process kept between a comparison's batches still holds its old segment open
+    out = tmp_path / "o"
+    store = open_store(out)
+    writer = store_mod.process_writer(out / ".runs")
+    store.add(result(0))
+    import shutil
+
+    shutil.rmtree(out / ".runs")  # what finalise does, seen from a process that did not close
+    store.add(result(1))
+    assert writer.path.exists() and set(scan_parts(out / ".runs")[0]) == {"p00001-r0"}

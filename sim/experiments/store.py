@@ -139,6 +139,8 @@ class SegmentWriter:
 
     def append(self, record: bytes) -> None:
         """Append one record with a single ``write`` (a failed write closes this segment)."""
+        if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
+            self.close()  # finalise removed the segment (a worker kept between batches)
         fd = self._fd if self._fd is not None else self._open()
         try:
             view = memoryview(record)
