@@ -109,11 +109,12 @@ def add_in_worker(store: RunStore, i: int) -> int:
     return os.getpid()
 
 
-@pytest.mark.slow  # starts a 2-process pool (a few seconds of imports)
+@pytest.mark.slow  # a 2-process pool: a few seconds on a busy machine
 def test_each_worker_process_appends_to_its_own_segment(tmp_path):
     out = tmp_path / "o"
     store = open_store(out)
-    ctx = multiprocessing.get_context("forkserver")
+    ctx = multiprocessing.get_context("forkserver")  # not fork: this process has threads
+    ctx.set_forkserver_preload(["sim.experiments.store"])  # imported once, not per worker
     ids = list(range(40)) + list(range(10))  # the first ten twice: a Dask retry elsewhere
     with cf.ProcessPoolExecutor(2, mp_context=ctx) as pool:
         pids = set(pool.map(add_in_worker, [store] * len(ids), ids))
