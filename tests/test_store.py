@@ -263,3 +263,16 @@ def test_a_writer_whose_segment_was_finalised_away_opens_a_new_one(tmp_path):
     shutil.rmtree(out / ".runs")  # what finalise does, seen from a process that did not close
     store.add(result(1))
     assert writer.path.exists() and set(scan_parts(out / ".runs")[0]) == {"p00001-r0"}
+
+
+def test_a_late_failure_never_replaces_a_finalised_success(tmp_path):
+    out = tmp_path / "o"
+    store = open_store(out)
+    store.add(result(0))
+    store.finalise()
+    copy = open_store(out, resume=True)
+    copy._ok.clear()  # a stale copy of the store, e.g. in a worker, that saw no success
+    copy.add(failed(0))
+    runs = store.finalise()
+    assert runs["status"].tolist() == ["ok"]
+    assert pq.read_table(out / "timeseries.parquet").num_rows == STEPS

@@ -449,6 +449,10 @@ class RunStore:
         tables = []
         if old_path.exists():  # rows finalised earlier, unless a newer record replaces them
             old = pq.read_table(old_path)
+            done = pq.read_table(old_path, columns=["run_id", "status"]).to_pydict()
+            old_ok = {r for r, st in zip(done["run_id"], done["status"], strict=True) if st == "ok"}
+            for rid in [r for r, rec in chosen.items() if rec.status != "ok" and r in old_ok]:
+                del chosen[rid]  # a failure never replaces a success finalised earlier
             keep = pc.invert(
                 pc.is_in(old["run_id"].cast(pa.string()), pa.array(list(chosen), pa.string()))
             )
