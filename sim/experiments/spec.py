@@ -446,13 +446,10 @@ def _design(
 
         X = latin.sample(problem, n, seed=ex.seed)
     elif ex.design == "sobol":
-        import warnings
-
         from SALib.sample import sobol
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2
-            X = sobol.sample(problem, n, calc_second_order=ex.second_order, seed=ex.seed)
+        # not silenced: SALib warns when N is not a power of 2 (the design loses balance)
+        X = sobol.sample(problem, n, calc_second_order=ex.second_order, seed=ex.seed)
     else:
         from SALib.sample import morris
 
