@@ -7,13 +7,15 @@ releases the lock when the holder exits, however it exits (``kill -9`` included)
 lock never blocks ``--resume``. The lock file is never deleted (deleting it would let two
 processes lock two different files of the same name).
 
+The lock is per process: code in the process that holds it may open the folder again (a
+comparison resumed in the same Python session, say); the lock is released when the last holder
+releases it.
+
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> with WriterLock(d):
-...     WriterLock(d).acquire()
-Traceback (most recent call last):
-...
-sim.errors.OutputDirError: ...: this process is already writing there.
+>>> with WriterLock(d) as a, WriterLock(d) as b:
+...     a.held and b.held
+True
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ __all__ = ["LOCK", "WriterLock"]
 
 #: Name of the lock file inside a results folder (hidden: ignored by the output-dir check).
 LOCK = ".govsim.lock"
-_HELD: dict[tuple[int, int], WriterLock] = {}  # (device, inode) of folders this process locks
+_HELD: dict[tuple[int, int], list[int]] = {}  # (device, inode) of a folder -> [fd, holders]
 
 
 class WriterLock:
@@ -49,6 +51,7 @@ class WriterLock:
         self.path = self.out / LOCK
         self._fd: int | None = None
         self._key: tuple[int, int] | None = None
+        self._created = False
 
     def acquire(self) -> WriterLock:
         """Take the lock or raise :class:`~sim.errors.OutputDirError` at once."""
@@ -60,42 +63,83 @@ class WriterLock:
         except OSError as exc:
             raise OutputDirError(f"{self.out}: cannot create the folder ({exc}).") from None
         key = (st.st_dev, st.st_ino)
-        if key in _HELD:
-            raise OutputDirError(f"{self.out}: this process is already writing there.")
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputDirError(
-                f"{self.out}: cannot write there ({exc.strerror}); choose another --out."
-            ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
+        if self._fd is not None:
+            return self
+        if key in _HELD:  # this process holds it already: share it
+            _HELD[key][1] += 1
+            self._fd, self._key = _HELD[key][0], key
+            return self
+        for _ in range(10):  # the file may be removed under us: lock the one at the path
+            fd, created = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise OutputDirError(
+                    f"{self.out}: another govsim command is writing there ({holder}). Only one "
+                    "command may write to a results folder at a time: wait for it to finish (or "
+                    "stop it), or choose another --out."
+                ) from None
+            except OSError as exc:  # pragma: no cover - e.g. a file system without locks
+                os.close(fd)
+                raise OutputDirError(f"{self.out}: cannot lock {LOCK} ({exc.strerror}).") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
             os.close(fd)
-            raise OutputDirError(
-                f"{self.out}: another govsim command is writing there ({holder}). Only one "
-                "command may write to a results folder at a time: wait for it to finish (or "
-                "stop it), or choose another --out."
-            ) from None
-        except OSError as exc:  # pragma: no cover - e.g. a file system without locks
-            os.close(fd)
-            raise OutputDirError(f"{self.out}: cannot lock {LOCK} ({exc.strerror}).") from None
+        else:  # pragma: no cover - someone keeps deleting the lock file
+            raise OutputDirError(f"{self.out}: cannot lock {LOCK}: it keeps disappearing.")
+        self._created = created
         self._fd, self._key = fd, key
-        _HELD[key] = self
+        _HELD[key] = [fd, 1]
         _write_holder(fd)
         return self
 
-    def release(self) -> None:
-        """Release the lock (the file stays)."""
+    def _open(self) -> tuple[int, bool]:
+        """Open the lock file; also say whether this call created it."""
+        for _ in range(10):
+            try:
+                return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+            except FileExistsError:
+                try:
+                    return os.open(self.path, os.O_RDWR), False
+                except FileNotFoundError:  # removed in between: create it again
+                    continue
+                except OSError as exc:
+                    err = exc
+            except OSError as exc:
+                err = exc
+            raise OutputDirError(
+                f"{self.out}: cannot write there ({err.strerror}); choose another --out."
+            ) from None
+        raise OutputDirError(f"{self.out}: cannot open {LOCK}: it keeps disappearing.")
+
+    def release(self, *, remove: bool = False) -> None:
+        """Release the lock; the file stays unless ``remove`` and this lock created it.
+
+        ``remove`` is for a folder the command refused (nothing of ours should stay there);
+        it is safe because a locker checks that the file it locked is still the one at the
+        path.
+        """
         if self._fd is None:
             return
-        _HELD.pop(self._key, None)  # type: ignore[arg-type]
+        if remove and self._created and _HELD.get(self._key, [0, 0])[1] == 1:  # type: ignore[arg-type]
+            self.path.unlink(missing_ok=True)
+        fd, self._fd = self._fd, None
+        held = _HELD.get(self._key)  # type: ignore[arg-type]
+        if held is not None:
+            held[1] -= 1
+            if held[1] > 0:
+                return
+            del _HELD[self._key]  # type: ignore[arg-type]
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
-            os.close(self._fd)
-            self._fd = None
+            os.close(fd)
 
     @property
     def held(self) -> bool:

@@ -293,6 +293,10 @@ class PlanSession:
         self.lock.acquire()
         try:
             self._check_out()
+        except BaseException:
+            self.lock.release(remove=True)  # a refused folder keeps nothing of ours
+            raise
+        try:
             _remove_stale(self.out)
             data = build_manifest(
                 self.plan,
