@@ -312,6 +312,7 @@ class PlanSession:
                 force=self.force,
             )
         except BaseException:
+            _remove_stale(self.out)  # e.g. a manifest half-written to a full disk
             self.lock.release()
             raise
         return self
@@ -358,6 +359,9 @@ class PlanSession:
         try:
             self.close_executor()
         finally:
+            if self.lock.held:
+                with contextlib.suppress(OSError):
+                    _remove_stale(self.out)  # what a failed atomic write left
             self.lock.release()
 
     def __enter__(self) -> PlanSession:

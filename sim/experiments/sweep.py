@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from .limits import MAX_RUNS
 from .plan import execute_plan
-from .spec import SEED_DERIVATION, Experiment
+from .spec import SEED_DERIVATION, Experiment, load_experiment
 from .tasks import SweepSummary
 
-__all__ = ["SEED_DERIVATION", "run_sweep"]
+__all__ = ["SEED_DERIVATION", "run_sweep", "sweep_file"]
 
 
 def run_sweep(
@@ -44,3 +46,26 @@ def run_sweep(
         on_start=on_start,
     )
     return outcome.summary, outcome.runs
+
+
+def sweep_file(
+    path: Path,
+    out: Path | None = None,
+    *,
+    max_runs: int | None = MAX_RUNS,
+    on_loaded: Callable[[Experiment], None] | None = None,
+    **options: Any,
+) -> tuple[Experiment, SweepSummary, pd.DataFrame, Path]:
+    """Load the experiment file ``path`` and run it (``govsim sweep``).
+
+    ``out`` defaults to ``results/<file stem>``; ``max_runs`` caps the design size (None: no
+    cap); ``on_loaded(experiment)`` is called before any run; other keywords go to
+    :func:`run_sweep`. Returns the experiment, counts, ``runs.parquet`` and the folder.
+    """
+    path = Path(path)
+    exp = load_experiment(path, max_runs=max_runs)
+    if on_loaded is not None:
+        on_loaded(exp)
+    out = Path(out) if out is not None else Path("results") / path.stem
+    summary, runs = run_sweep(exp, out, **options)
+    return exp, summary, runs, out

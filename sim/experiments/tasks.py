@@ -174,7 +174,10 @@ def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> Run
         check_finite(result, task)
         return _trim(result, task.keep, {"point": task.point, "replicate": task.replicate})
     except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
-        text = "".join(traceback.format_exception_only(exc)).strip()
+        if isinstance(exc, NonFiniteMetricError):
+            text = f"{type(exc).__name__}: {exc}"
+        else:
+            text = "".join(traceback.format_exception_only(exc)).strip()
         return FailedRun.from_task(task, text, time.perf_counter() - start)
 
 
