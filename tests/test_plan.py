@@ -52,7 +52,7 @@ def test_run_sweep_and_compare_write_the_same_columns_in_the_same_order(tmp_path
     tables = {
         k: pd.read_parquet(tmp_path / k / "runs.parquet") for k in ("run", "sweep", "compare")
     }
-    assert len(tables["run"]) == 1 and len(tables["sweep"]) == 4 and len(comp.runs) == 8
+    assert len(tables["run"]) == 1 and len(tables["sweep"]) == 4 and len(comp.runs) == 4
     for name, df in tables.items():
         cols = list(df.columns)
         assert cols[: len(IDENTITY)] == IDENTITY, name

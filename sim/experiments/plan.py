@@ -289,7 +289,9 @@ class PlanSession:
 
     # ------------------------------------------------------------------ open / close
     def open(self) -> PlanSession:
-        """Lock the folder, check it, write the manifest and open the store."""
+        """Lock the folder, check it, write the manifest and open the store (once)."""
+        if self.store is not None:
+            return self
         self.lock.acquire()
         try:
             self._check_out()
