@@ -359,28 +359,35 @@ def run_tasks(
             owner.pop(fut)
             record(result)
 
-    def submit(task: RunTask) -> None:
+    def submit(task: RunTask, again: deque[RunTask]) -> bool:
+        """Submit ``task``; if the pool is found broken, put it back in ``again`` (False)."""
         try:
             fut = executor.submit(execute, task, *extra_args)
         except cf.BrokenExecutor:
             if rebuild is None:
                 raise
+            if pending:  # their futures will report the break: handle it there, once
+                again.appendleft(task)
+                return False
+            summary.worker_deaths += 1
             rebuild()
             fut = executor.submit(execute, task, *extra_args)
         owner[fut] = task
         pending.add(fut)
+        return True
 
     try:
         while queue or suspects or pending:
             if suspects:  # one at a time, until the run that kills its worker is found
                 if not pending:
-                    submit(suspects.popleft())
+                    submit(suspects.popleft(), suspects)
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 pending.difference_update(done)
                 collect(done, isolated=True)
                 continue
             while queue and len(pending) < max_in_flight and not suspects:
-                submit(queue.popleft())
+                if not submit(queue.popleft(), queue):
+                    break
                 done = {f for f in pending if f.done()}  # a serial run: record it at once
                 pending.difference_update(done)
                 collect(done, isolated=False)
