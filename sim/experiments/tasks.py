@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..errors import GovsimError
 from ..metrics import HEADLINE
 from ..runner import RunResult, run_scenario, runs_row
 from ..schema import Scenario
@@ -174,7 +175,7 @@ def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> Run
         check_finite(result, task)
         return _trim(result, task.keep, {"point": task.point, "replicate": task.replicate})
     except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
-        if isinstance(exc, NonFiniteMetricError):
+        if isinstance(exc, NonFiniteMetricError | GovsimError):  # ours: the message is for people
             text = f"{type(exc).__name__}: {exc}"
         else:
             text = "".join(traceback.format_exception_only(exc)).strip()
