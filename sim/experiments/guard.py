@@ -5,6 +5,11 @@ for a parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, Linux): the for
 with the command, each worker with the forkserver. Where ``prctl`` is missing, a daemon thread
 polls the parent pid instead. The resource tracker of :mod:`multiprocessing` then sees its last
 client gone and exits by itself.
+
+The kernel ties the parent-death signal to the *thread* that started the child: a forkserver
+started by a thread that later ends dies with it, and the next pool simply starts a new one
+(``multiprocessing`` checks that its forkserver is alive). Pools are built by the thread that
+runs the plan, which outlives them.
 """
 
 from __future__ import annotations
