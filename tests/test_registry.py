@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import re
+import subprocess
 import sys
 import types
 
@@ -218,3 +220,34 @@ def test_unregister_restores_the_schema(before):
         scenario_from_dict({"processes": {"toy": {"rate": 0.2}}})
     with pytest.raises(ValueError, match="no registered process 'toy'"):
         processes.unregister("toy")
+
+
+def _doc_blocks() -> tuple[dict[str, str], list[str]]:
+    """The Python files (by their ``# name.py`` first line) and output blocks of extending.md."""
+    text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w*)\n(.*?)```", text, re.S)
+    files = {}
+    for lang, body in blocks:
+        first = body.splitlines()[0]
+        if lang == "python" and re.fullmatch(r"# \w+\.py", first):
+            files[first[2:]] = body
+    outputs = [body for lang, body in blocks if lang == ""]
+    return files, outputs
+
+
+def test_the_plug_in_example_of_docs_extending_runs_as_printed(tmp_path):
+    """docs/extending.md, section 1: media.py and try_media.py give the output shown there."""
+    files, outputs = _doc_blocks()
+    for name in ("media.py", "try_media.py"):
+        (tmp_path / name).write_text(files[name], encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "try_media.py"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout in outputs, (
+        f"docs/extending.md shows another output for try_media.py; it now prints:\n{done.stdout}"
+    )
