@@ -48,7 +48,7 @@ toy_step.calls = []
 
 #: The toy process as a plain module object, exactly as a user's plug-in module would look.
 toy = types.ModuleType("toy_process", "A toy process for tests.")
-toy.NAME, toy.STREAM, toy.TITLE, toy.Spec, toy.step = "toy", 99, "Toy nudge", ToySpec, toy_step
+toy.NAME, toy.STREAM, toy.TITLE, toy.Spec, toy.step = "toy", 999, "Toy nudge", ToySpec, toy_step
 
 
 def _baseline_module():
@@ -111,7 +111,7 @@ def test_schedule_and_streams_include_the_toy(registered, before):
     assert names[i + 1] == "toy"
     assert [n for n in names if n != "toy"] == list(before["schedule"])
     keys = processes.stream_keys()
-    assert keys["toy"] == 99
+    assert keys["toy"] == 999
     assert {k: v for k, v in keys.items() if k != "toy"} == before["streams"]
     assert len(set(keys.values())) == len(keys)  # no two streams share a spawn key
 
@@ -236,12 +236,12 @@ def _doc_blocks() -> tuple[dict[str, str], list[str]]:
 
 
 def test_the_plug_in_example_of_docs_extending_runs_as_printed(tmp_path):
-    """docs/extending.md, section 1: media.py and try_media.py give the output shown there."""
+    """docs/extending.md, section 1: civics.py and try_civics.py give the output shown there."""
     files, outputs = _doc_blocks()
-    for name in ("media.py", "try_media.py"):
+    for name in ("civics.py", "try_civics.py"):
         (tmp_path / name).write_text(files[name], encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "try_media.py"],
+        [sys.executable, "try_civics.py"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         capture_output=True,
@@ -249,5 +249,5 @@ def test_the_plug_in_example_of_docs_extending_runs_as_printed(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout in outputs, (
-        f"docs/extending.md shows another output for try_media.py; it now prints:\n{done.stdout}"
+        f"docs/extending.md shows another output for try_civics.py; it now prints:\n{done.stdout}"
     )

@@ -83,6 +83,8 @@ def new_value(name: str, old: np.ndarray, model: sim.GovernanceModel) -> np.ndar
         return (4 - old).astype(old.dtype)
     if name == "vote":
         return np.where(old < 0, 0, -1).astype(old.dtype)
+    if np.issubdtype(old.dtype, np.integer):  # a count
+        return (old + 1).astype(old.dtype)
     if var.bounds == (-1.0, 1.0):
         return -old
     if var.bounds == (0.0, 1.0) or name == "threshold":
