@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import pickle
 import re
 import subprocess
 import sys
@@ -90,6 +91,7 @@ def before():
         "gen": _gen_parameters(),  # imported before registration: must still see the toy
         "states": {p: model.streams[p].bit_generator.state for p in processes.SCHEDULE},
         "scenario": scenario_from_dict({}),  # validated before the toy existed
+        "spec_class": sim.schema.ProcessesSpec,
     }
 
 
@@ -215,6 +217,10 @@ def test_unregister_restores_the_schema(before):
     assert processes.stream_keys() == before["streams"]
     assert parameter_paths() == before["paths"]
     assert sim.schema.Scenario.model_json_schema() == before["schema"]
+    # the very class: scenarios validated before still compare equal and pickle
+    assert sim.schema.ProcessesSpec is before["spec_class"]
+    assert scenario_from_dict({}) == before["scenario"]
+    assert pickle.loads(pickle.dumps(before["scenario"])) == before["scenario"]
     assert "Toy nudge" not in before["gen"].render_parameters()
     with pytest.raises(ScenarioError, match=r"unknown key 'processes\.toy'"):
         scenario_from_dict({"processes": {"toy": {"rate": 0.2}}})
