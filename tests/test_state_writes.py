@@ -207,6 +207,14 @@ def test_council_arrays_and_policy_are_honoured_or_refused(n):
         assert_same(state(written), state(reference))
         if name != "grant_share" or model.world.government.austerity > 0:
             assert differs(state(written), untouched), name
+    # party positions are plain arrays (read at elections; month 2 has one): in place is honoured
+    written, reference = twin(model), twin(model)
+    written.world.parties.position[:] = -written.world.parties.position
+    reference.world.parties.position = -reference.world.parties.position
+    written.step()
+    fresh_step(reference)
+    assert_same(state(written), state(reference))
+    assert differs(state(written), untouched)
     # event budget multipliers and national performance are plain state: in place is honoured
     written, reference = twin(model), twin(model)
     written.world.budget_multiplier[:] = 0.5
