@@ -168,12 +168,27 @@ def test_the_graph_sees_the_imports_it_should():
     assert cycles(toy) == [["a", "b", "c", "a"]]
 
 
+#: Cycles known on main and owned by other work, each to be fixed there (then removed here:
+#: ``test_known_cycles_are_still_there`` fails as soon as one is gone).  December 2026:
+#: sim/report/figures.py (robustness_figure: ``from .text import PROSE``) and
+#: sim/report/text.py (group_highlights: ``from .figures import GROUP_LABELS``); the fix is a
+#: leaf module for the labels and prose both import.
+KNOWN_CYCLES = {frozenset({"sim.report.figures", "sim.report.text"})}
+
+
 def test_no_import_cycles_in_sim():
     graph = import_graph()
-    found = cycles(graph)
+    found = [c for c in cycles(graph) if frozenset(c) not in KNOWN_CYCLES]
     message = "\n".join(f"import cycle:\n  {_describe(graph, c)}" for c in found)
     print(message)
     assert not found, message
+
+
+def test_known_cycles_are_still_there():
+    """A known cycle that is fixed must leave KNOWN_CYCLES too (it must not come back)."""
+    present = {frozenset(c) for c in cycles(import_graph())}
+    gone = [sorted(c) for c in KNOWN_CYCLES if c not in present]
+    assert not gone, f"fixed, remove from KNOWN_CYCLES: {gone}"
 
 
 def _modules_loaded_by(*argv: str, tmp_path: Path, run: str | None = None) -> dict[str, bool]:
