@@ -70,7 +70,7 @@ def predictive_png(bands: pd.DataFrame, points: pd.DataFrame, path: Path) -> Pat
 
 
 def posterior_png(frame: pd.DataFrame, priors: dict[str, tuple[float, float]], path: Path) -> Path:
-    """Weighted posterior histograms of each parameter (one colour per model), on the prior range."""
+    """Weighted posterior histograms per parameter (a colour per model), on the prior range."""
     cols = parameter_columns(frame)
     fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 2.9), squeeze=False)
     models = list(dict.fromkeys(frame["model"]))

@@ -239,7 +239,7 @@ def run_calibration(
     stopped = "the maximum number of generations"
     with _sampler(pyabc, executor, workers, out) as sampler:
         for t in range(done, settings.generations):
-            np.random.seed(derive_seed(cal.seed, 1000 + t) % 2**32)
+            np.random.seed(derive_seed(cal.seed, 1000 + t) % 2**32)  # noqa: NPY002 - pyabc draws from it
             abc = pyabc.ABCSMC(
                 sims,
                 priors,
