@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 FIXED_COLUMNS = ("model", "generation", "weight")
+#: Fixed overrides of a calibration that are expedients (run size), not part of a drawn set.
+NOT_DRAWN = ("population.size", "steps")
 _META_KEY = b"govsim"
 
 
@@ -80,9 +82,10 @@ def parameter_columns(frame: pd.DataFrame) -> list[str]:
 def draw_parameter_sets(path: str | Path, n: int, seed: int) -> list[dict[str, Any]]:
     """Draw ``n`` parameter sets from a posterior file, by weight, reproducibly from ``seed``.
 
-    Each set holds the drawn particle's fitted parameters (dotted paths) and its model's fixed
-    overrides.  Draws are with replacement (``numpy.random.default_rng(seed).choice`` with the
-    weights); the first ``k`` of ``n`` draws do not depend on ``n``.
+    Each set holds the drawn particle's fitted parameters (dotted paths), its model's fixed
+    overrides and the calibration's fixed overrides except the run size (:data:`NOT_DRAWN`).
+    Draws are with replacement, by inverse CDF of the weights on uniforms from
+    ``numpy.random.default_rng(seed)``: the first ``k`` of ``n`` draws do not depend on ``n``.
 
     Parameters
     ----------
@@ -106,7 +109,7 @@ def draw_parameter_sets(path: str | Path, n: int, seed: int) -> list[dict[str, A
     u = rng.random(int(n))
     idx = np.minimum(np.searchsorted(np.cumsum(w), u, side="right"), len(w) - 1)
     overrides = {m["name"]: m.get("overrides", {}) for m in meta.get("models", [])}
-    fixed = meta.get("fixed", {})
+    fixed = {k: v for k, v in meta.get("fixed", {}).items() if k not in NOT_DRAWN}
     cols = parameter_columns(frame)
     out = []
     for i in idx:

@@ -227,6 +227,8 @@ def _manifest(
             "overrides": setup.overrides,
             "precision": setup.precision,
             "max_replicates": setup.max_replicates,
+            "uncertainty": setup.uncertainty,
+            "posterior": None if setup.posterior is None else str(setup.posterior),
         },
     )
     if command is not None:

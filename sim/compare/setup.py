@@ -138,6 +138,18 @@ class ComparisonSetup:
     max_replicates: int = 50
     overrides: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    posterior: Path | None = None  # parameter set k (drawn from it) is used by replicate k
+    parameter_sets: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def uncertainty(self) -> list[str]:
+        """What the intervals cover: simulation noise, and parameter uncertainty if drawn."""
+        out = ["simulation noise (a fresh seed per replicate)"]
+        if self.posterior is not None:
+            out.append(
+                f"parameter uncertainty (one posterior draw per replicate: {self.posterior})"
+            )
+        return out
 
     def run_id(self, i: int, k: int) -> str:
         """Run id of replicate ``k`` of scenario ``i`` (letters, digits, ``._-`` only)."""
@@ -150,6 +162,7 @@ class ComparisonSetup:
             "scenarios": [self.scenarios[lab].model_dump(mode="json") for lab in self.labels],
             "steps": self.steps,
             "seed": self.seed,
+            "parameter_sets": self.parameter_sets,
             "keep": [list(KEEP.metrics), list(KEEP.timeseries), KEEP.window, KEEP.every],
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -162,7 +175,7 @@ class ComparisonSetup:
             RunTask(
                 run_id=self.run_id(i, k),
                 scenario=self.scenarios[label].model_dump(mode="json"),
-                parameters={},
+                parameters=dict(self.parameter_sets[k]) if self.parameter_sets else {},
                 seed=replicate_seed(self.seed, k),
                 steps=self.steps,
                 keep=KEEP,
@@ -194,6 +207,7 @@ def load_setup(
     replicates: int = 10,
     precision: float | None = None,
     max_replicates: int = 50,
+    posterior: Path | None = None,
 ) -> ComparisonSetup:
     """Load and validate every scenario (with the same overrides) and check the options.
 
@@ -239,18 +253,31 @@ def load_setup(
             )
     if steps < 1:
         raise ScenarioError(f"--steps {steps}: a comparison needs at least 1 step.")
+    seed = int(first.seed if seed is None else seed)
+    sets: list[dict[str, Any]] = []
+    if posterior is not None:  # the same set for every scenario of replicate k (still paired)
+        from ..calibrate.posterior import draw_parameter_sets
+
+        sets = draw_parameter_sets(posterior, max(replicates, max_replicates), seed)
+        from ..scenario import parse_override
+
+        given = dict(parse_override(o) for o in overrides)
+        for path in files:  # a posterior parameter the scenarios lack fails here, clearly
+            load_scenario(path, overrides={**given, **sets[0]})
     return ComparisonSetup(
         files=files,
         labels=labels,
         scenarios=scenarios,
         steps=int(steps),
-        seed=int(first.seed if seed is None else seed),
+        seed=seed,
         window=int(window),
         replicates=int(replicates),
         precision=precision,
         max_replicates=int(max_replicates),
         overrides=list(overrides),
         notes=notes,
+        posterior=None if posterior is None else Path(posterior),
+        parameter_sets=sets,
     )
 
 
