@@ -83,7 +83,8 @@ def write_outputs(
     )  # fmt: skip
     pred.draws.to_parquet(out / "predictive.parquet", index=False)
     pred.points.to_csv(out / "points.csv", index=False)
-    (out / "fit.json").write_text(json.dumps(pred.fit, indent=2))
+    fit = {k: None if math.isnan(v) else v for k, v in pred.fit.items()}  # JSON has no NaN
+    (out / "fit.json").write_text(json.dumps(fit, indent=2))
     predictive_png(pred.bands, pred.points, out / "predictive.png")
     priors = {p: pr.uniform for p, pr in cal.priors.items()}
     posterior_png(run.posterior, priors, out / "posterior.png")
