@@ -132,6 +132,8 @@ def score(cal: Calibration, bands: pd.DataFrame) -> pd.DataFrame:
         for t in targets:
             ref_year = base.get(t.series, t.years[0]) if t.statistic == "change" else None
             for y in t.years:
+                if y == ref_year:
+                    continue  # a change against its own reference year: zero by construction
                 obs = observed(ref, t.series, y)
                 if ref_year is not None:
                     obs -= observed(ref, t.series, ref_year)
