@@ -144,10 +144,10 @@ class ComparisonSetup:
     @property
     def uncertainty(self) -> list[str]:
         """What the intervals cover: simulation noise, and parameter uncertainty if drawn."""
-        out = ["simulation noise (a fresh seed per replicate)"]
+        out = ["simulation noise"]
         if self.posterior is not None:
             out.append(
-                f"parameter uncertainty (one posterior draw per replicate: {self.posterior})"
+                f"parameter uncertainty (a posterior draw per replicate, {self.posterior.name})"
             )
         return out
 
