@@ -62,7 +62,8 @@ def write_scenario(cal: Calibration, posterior: Path, path: Path, *, command: st
             else ""
         )  # fmt: skip
         + ".",
-        f"# Each value is the weighted posterior median; the whole posterior is {post_name}",
+        "# Reasoning behind the numbers: each value is the weighted posterior median; the whole "
+        f"posterior is {post_name}",
         "# (govsim compare A B --posterior " + post_name + " draws one set per replicate).",
     ]
     carried = {k: v for k, v in cal.fixed.items() if k in _NOT_CARRIED}
@@ -75,7 +76,8 @@ def write_scenario(cal: Calibration, posterior: Path, path: Path, *, command: st
     lines += [
         f'extends = "{parent}"',
         f'name = "{path.stem}"',
-        f'description = "The UK timeline at the posterior medians of {cal.source.name}."',
+        f'description = "The UK timeline with every fitted parameter at its posterior median '
+        f'from {cal.source.name} (see the header for the data it was fitted to)."',
         "",
     ]
     for k, v in {**fixed, **med}.items():
