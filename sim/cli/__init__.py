@@ -13,7 +13,7 @@ from ._common import app
 __all__ = ["app", "main"]
 
 # Modules that register commands on `app` (in --help order).
-_COMMANDS = ("run", "sweep", "compare", "dashboard")
+_COMMANDS = ("run", "sweep", "compare", "calibrate", "dashboard")
 
 for _name in _COMMANDS:
     try:

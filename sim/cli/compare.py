@@ -102,6 +102,13 @@ def compare(
         Path | None,
         typer.Option(help="Output directory \\[default: results/compare-<A>-vs-<B>]."),
     ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            help="A posterior file (govsim calibrate): replicate k of every scenario runs with "
+            "parameter set k drawn from it, so intervals cover parameter uncertainty too."
+        ),
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Reuse the finished runs of an interrupted comparison.")
     ] = False,
@@ -137,6 +144,7 @@ def compare(
             replicates=replicates,
             precision=precision,
             max_replicates=max_replicates,
+            posterior=posterior,
         )
         rsetup = (
             rb.robustness_setup(setup, robustness, replicates=robustness_replicates)

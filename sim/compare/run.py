@@ -104,6 +104,8 @@ class ComparisonPlan:
             "overrides": s.overrides,
             "precision": s.precision,
             "max_replicates": s.max_replicates,
+            "uncertainty": s.uncertainty,
+            "posterior": None if s.posterior is None else str(s.posterior),
         }
 
 

@@ -135,6 +135,18 @@ class ComparisonSetup:
     max_replicates: int = 50
     overrides: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    posterior: Path | None = None  # parameter set k (drawn from it) is used by replicate k
+    parameter_sets: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def uncertainty(self) -> list[str]:
+        """What the intervals cover: simulation noise, and parameter uncertainty if drawn."""
+        out = ["simulation noise"]
+        if self.posterior is not None:
+            out.append(
+                f"parameter uncertainty (a posterior draw per replicate, {self.posterior.name})"
+            )
+        return out
 
     def run_id(self, i: int, k: int) -> str:
         """Run id of replicate ``k`` of scenario ``i`` (letters, digits, ``._-`` only)."""
@@ -146,14 +158,15 @@ class ComparisonSetup:
         """Hash of everything that decides the runs (not how many replicates are wanted)."""
         from ..experiments.plan import fingerprint
 
-        return fingerprint(
-            {
-                "scenarios": [self.scenarios[lab].model_dump(mode="json") for lab in self.labels],
-                "steps": self.steps,
-                "seed": self.seed,
-                "keep": list(KEEP.as_dict().values()),
-            }
-        )
+        data = {
+            "scenarios": [self.scenarios[lab].model_dump(mode="json") for lab in self.labels],
+            "steps": self.steps,
+            "seed": self.seed,
+            "keep": list(KEEP.as_dict().values()),
+        }
+        if self.parameter_sets:  # a posterior decides the runs too
+            data["parameter_sets"] = self.parameter_sets
+        return fingerprint(data)
 
     def tasks(self, replicates: int) -> list[Any]:
         """Run tasks for replicates ``0 .. replicates-1`` of every scenario (same seeds)."""
@@ -163,7 +176,7 @@ class ComparisonSetup:
             RunTask(
                 run_id=self.run_id(i, k),
                 scenario=self.scenarios[label].model_dump(mode="json"),
-                parameters={},
+                parameters=dict(self.parameter_sets[k]) if self.parameter_sets else {},
                 seed=replicate_seed(self.seed, k),
                 steps=self.steps,
                 keep=KEEP,
@@ -196,6 +209,7 @@ def load_setup(
     precision: float | None = None,
     max_replicates: int = 50,
     max_runs: int | None = None,
+    posterior: Path | None = None,
 ) -> ComparisonSetup:
     """Load and validate every scenario (with the same overrides) and check the options.
 
@@ -256,6 +270,16 @@ def load_setup(
         first.seed if seed is None else seed,
         "--seed" if seed is not None else (f"{files[0]}: seed"),
     )
+    sets: list[dict[str, Any]] = []
+    if posterior is not None:  # the same set for every scenario of replicate k (still paired)
+        from ..calibrate.posterior import draw_parameter_sets
+
+        sets = draw_parameter_sets(posterior, max(replicates, max_replicates), seed)
+        from ..scenario import parse_override
+
+        given = dict(parse_override(o) for o in overrides)
+        for path in files:  # a posterior parameter the scenarios lack fails here, clearly
+            load_scenario(path, overrides={**given, **sets[0]})
     return ComparisonSetup(
         files=files,
         labels=labels,
@@ -268,6 +292,8 @@ def load_setup(
         max_replicates=int(max_replicates),
         overrides=list(overrides),
         notes=notes,
+        posterior=None if posterior is None else Path(posterior),
+        parameter_sets=sets,
     )
 
 
