@@ -7,7 +7,9 @@ drawn with numpy's Generator outside the kernel and passed in, so the stream is 
 
 The backend is chosen by the environment variable ``GOVSIM_KERNELS``: ``numpy`` (the
 reference path), ``numba`` (fail if numba is missing) or ``auto`` (the default: numba when
-it is installed, ``pip install govsim[fast]``).  numba is imported only when a kernel is
+it is installed, ``pip install govsim[fast]``, and the population has at least
+:data:`AUTO_MIN_SIZE` citizens; below that the kernels save microseconds a step while
+importing numba costs a fraction of a second, ``docs/performance.md``).  numba is imported only when a kernel is
 first needed, and kernels are compiled with ``cache=True``.
 
 >>> backend() in ("numpy", "numba")
@@ -20,9 +22,12 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["backend", "kernels"]
+__all__ = ["AUTO_MIN_SIZE", "backend", "kernels"]
 
 _CHOICES = ("numpy", "numba", "auto")
+
+#: Smallest population for which ``auto`` uses the kernels.
+AUTO_MIN_SIZE = 20_000
 
 
 def _choice() -> str:
@@ -54,9 +59,9 @@ def backend() -> str:
     return "numpy"
 
 
-def kernels() -> SimpleNamespace | None:
-    """Return the compiled kernels, or ``None`` when the numpy path is selected."""
-    if backend() == "numpy":
+def kernels(size: int) -> SimpleNamespace | None:
+    """Return the compiled kernels for ``size`` citizens, or ``None`` for the numpy path."""
+    if backend() == "numpy" or (_choice() == "auto" and size < AUTO_MIN_SIZE):
         return None
     return _compiled()
 

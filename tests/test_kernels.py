@@ -87,4 +87,13 @@ def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
     monkeypatch.delenv("GOVSIM_KERNELS", raising=False)
     monkeypatch.setattr(kernels, "_numba_available", lambda: False)
     assert kernels.backend() == "numpy"
-    assert kernels.kernels() is None
+    assert kernels.kernels(10**7) is None
+
+
+def test_auto_uses_numpy_for_small_populations(monkeypatch):
+    """``auto`` leaves small models on numpy (importing numba would cost more than it saves)."""
+    monkeypatch.setenv("GOVSIM_KERNELS", "auto")
+    assert kernels.kernels(kernels.AUTO_MIN_SIZE - 1) is None
+    assert kernels.kernels(kernels.AUTO_MIN_SIZE) is not None
+    monkeypatch.setenv("GOVSIM_KERNELS", "numba")
+    assert kernels.kernels(10) is not None

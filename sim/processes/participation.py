@@ -155,7 +155,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     chance_draw = rng.random(n)
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
     stay_draw = rng.random(n)
-    fused = kernels() if spec.rule == "threshold" else None
+    fused = kernels(n) if spec.rule == "threshold" else None
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
         theta0, youth_cut = _theta_parts(world, spec)
         willing = fused.participation_threshold(

@@ -148,7 +148,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Update trust in council and national government from this month's experience."""
     pop = world.population
     local = pop.service_quality
-    fused = kernels()
+    fused = kernels(pop.size)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
         _step_fused(world, spec, fused)
         return
