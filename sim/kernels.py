@@ -9,8 +9,8 @@ The backend is chosen by the environment variable ``GOVSIM_KERNELS``: ``numpy`` 
 reference path), ``numba`` (fail if numba is missing) or ``auto`` (the default: numba when
 it is installed, ``pip install govsim[fast]``, and the population has at least
 :data:`AUTO_MIN_SIZE` citizens; below that the kernels save microseconds a step while
-importing numba costs a fraction of a second, ``docs/performance.md``).  numba is imported only when a kernel is
-first needed, and kernels are compiled with ``cache=True``.
+importing numba costs a fraction of a second, ``docs/performance.md``).  numba is imported
+only when a kernel is first needed, and kernels are compiled with ``cache=True``.
 
 >>> backend() in ("numpy", "numba")
 True
