@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-KERNEL_PROCESSES = ("participation", "trust_experience")
+KERNEL_PROCESSES = ("participation", "trust_experience", "trust_voice")
 
 
 def per_process(n: int, reps: int) -> dict[str, float]:

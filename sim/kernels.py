@@ -122,6 +122,61 @@ def _compiled() -> SimpleNamespace:
             out[i] = chance and share[i] + 1e-9 >= theta
         return out
 
+    @njit(cache=True, nogil=True)
+    def trust_voice(
+        participating,
+        heard,
+        council,
+        spill_record,
+        heard_gain,
+        ignored_loss,
+        heard_eff,
+        ignored_eff,
+        youth_eff,
+        land_eff,
+        has_youth,
+        youth,
+        has_land,
+        eligible,
+        national_share,
+        tl,
+        tn,
+        eff,
+    ):  # pragma: no cover
+        """Voice outcome for every citizen in one pass: new (trust_local, national, efficacy)."""
+        n = tl.shape[0]
+        otl = np.empty(n)
+        otn = np.empty(n)
+        oef = np.empty(n)
+        for i in range(n):
+            c = council[i]
+            land = 1.0 if has_land[c] and eligible[i] else 0.0
+            x = tn[i]
+            if participating[i]:
+                h = heard[i]
+                tc = (heard_gain if h else 0.0) - (0.0 if h else ignored_loss)
+                ec = (heard_eff if h else 0.0) - (0.0 if h else ignored_eff)
+                ec = ec + youth_eff * (1.0 if has_youth[c] and youth[i] else 0.0)
+                ec = ec + land_eff * land
+                if national_share > 0:
+                    g = national_share * tc
+                    x = (x if g < 0 else 1 - x) * g + x
+                    x = min(max(x, 0.0), 1.0)
+            else:
+                tc = spill_record[c]
+                ec = 0.0 + land_eff * land
+            otn[i] = x
+            x = tl[i]
+            x = (x if tc < 0 else 1 - x) * tc + x
+            otl[i] = min(max(x, 0.0), 1.0)
+            ec = min(max(ec, -1.0), 1.0)
+            x = eff[i]
+            x = (x if ec < 0 else 1 - x) * ec + x
+            oef[i] = min(max(x, 0.0), 1.0)
+        return otl, otn, oef
+
     return SimpleNamespace(
-        trust_experience=trust_experience, participation_threshold=participation_threshold
+        trust_experience=trust_experience,
+        participation_threshold=participation_threshold,
+        trust_voice=trust_voice,
     )

@@ -16,10 +16,11 @@ pytest.importorskip("numba")
 STATE = ("trust_local", "trust_national", "efficacy", "participating", "expectation_local")
 
 
-def _run(monkeypatch, which: str, overrides: dict, steps: int = 24):
+def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=None):
     monkeypatch.setenv("GOVSIM_KERNELS", which)
     assert kernels.backend() == which
-    m = sim.GovernanceModel(rng=7, **overrides)
+    sc = sim.load_scenario(scenario) if scenario else None
+    m = sim.GovernanceModel(sc, rng=7, **overrides)
     m.run(steps=steps)
     df = m.datacollector.get_model_vars_dataframe()
     return df, {k: np.array(getattr(m.population, k), copy=True) for k in STATE}
@@ -41,6 +42,19 @@ def test_numba_matches_numpy_bit_for_bit(monkeypatch, overrides):
     assert df_np.shape == df_nb.shape
     assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
     assert df_np.to_numpy(float).std(axis=0).max() > 0  # the runs do move
+    for k in STATE:
+        assert st_np[k].tobytes() == st_nb[k].tobytes(), k
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["scenarios/lambeth_youth_trust.toml", "scenarios/croydon_community_land_trust.toml"],
+)
+def test_numba_matches_numpy_with_programmes(monkeypatch, scenario):
+    """Youth trust and land trust programmes (efficacy paths of trust from voice) agree too."""
+    df_np, st_np = _run(monkeypatch, "numpy", {}, 12, scenario)
+    df_nb, st_nb = _run(monkeypatch, "numba", {}, 12, scenario)
+    assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
     for k in STATE:
         assert st_np[k].tobytes() == st_nb[k].tobytes(), k
 
