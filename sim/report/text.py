@@ -112,6 +112,7 @@ def headline_findings(comp: Comparison, scenario: str, horizon: Horizon) -> list
 
 def overview(findings: list[dict[str, Any]], scenario: str, baseline: str) -> str:
     """One sentence counting clear rises, falls and no-clear-differences."""
+
     def name(f: dict[str, Any]) -> str:
         text = PROSE.get(f["metric"], f["label"])
         return text + " (a loss)" if f["tone"] == "bad" else text
