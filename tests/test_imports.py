@@ -173,7 +173,7 @@ def test_the_graph_sees_the_imports_it_should():
 #: sim/report/figures.py (robustness_figure: ``from .text import PROSE``) and
 #: sim/report/text.py (group_highlights: ``from .figures import GROUP_LABELS``); the fix is a
 #: leaf module for the labels and prose both import.
-KNOWN_CYCLES = {frozenset({"sim.report.figures", "sim.report.text"})}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def test_no_import_cycles_in_sim():
@@ -211,24 +211,15 @@ def _modules_loaded_by(*argv: str, tmp_path: Path, run: str | None = None) -> di
     return json.loads(out.read_text())
 
 
-#: Known heavy import on main (December 2026): sim/cli/run.py imports sim.results, which
-#: imports pandas at module level (sim/results.py, ``import pandas as pd``).  Both files belong
-#: to the results/CLI work; strict, so the fix makes this test fail until the marker goes.
-PANDAS_VIA_RESULTS = pytest.mark.xfail(
-    strict=True, reason="sim.cli.run -> sim.results -> pandas at module level"
-)
-
-
 @pytest.mark.parametrize(
     "argv",
     [
-        pytest.param(("--help",), id="help", marks=PANDAS_VIA_RESULTS),
+        pytest.param(("--help",), id="help"),
         pytest.param(
             ("validate", "scenarios/cooperative_council.toml"),
             id="validate",
-            marks=PANDAS_VIA_RESULTS,
         ),
-        pytest.param(("run", "--help"), id="run-help", marks=PANDAS_VIA_RESULTS),
+        pytest.param(("run", "--help"), id="run-help"),
     ],
 )
 def test_light_commands_import_neither_pandas_nor_mesa(argv, tmp_path):

@@ -247,7 +247,7 @@ def brief(
     ``identical`` (every difference exactly zero) and ``group_gains`` (one sentence per group
     measure).
     """
-    from .figures import GROUP_LABELS
+    from ..compare.meaning import GROUP_LABELS
 
     s = comp.summary
     head = s[(s["scenario"] == scenario) & (s["group"] == "all") & (s["horizon"] == horizon.name)]

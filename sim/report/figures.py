@@ -169,7 +169,7 @@ def group_figure(summary: pd.DataFrame, labels: Sequence[str], horizon: str = "f
 
 def robustness_figure(findings: pd.DataFrame) -> str:
     """Share of plausible parameter settings in which each finding holds (horizontal bars)."""
-    from .text import PROSE
+    from ..compare.meaning import PROSE
 
     f = findings.reset_index(drop=True)
     names = []

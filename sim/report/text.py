@@ -141,7 +141,7 @@ def overview(findings: list[dict[str, Any]], scenario: str, baseline: str) -> st
 
 def group_highlights(comp: Comparison, scenario: str, horizon: Horizon) -> list[str]:
     """Per group variable, the groups with a clear rise and those with a clear fall."""
-    from .figures import GROUP_LABELS
+    from ..compare.meaning import GROUP_LABELS
 
     s = comp.summary
     rows = s[(s["scenario"] == scenario) & (s["horizon"] == horizon.name) & (s["group"] != "all")]
