@@ -29,6 +29,7 @@ __all__ = [
     "scenario_from_dict",
 ]
 
+
 def _version() -> str:
     """The installed distribution's version (pyproject.toml), or a marker when not installed."""
     from importlib import metadata

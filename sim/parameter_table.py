@@ -215,9 +215,9 @@ def _unit(info: FieldInfo, row: dict[str, Any]) -> str:
     """The field's unit: ``json_schema_extra["unit"]`` when the schema gives one, else inferred.
 
     Inferred from the type, bounds and description: ``"months"`` for whole numbers described in
-    months or steps (one step is one month); ``"count"`` for numbers of things; ``"per month"`` for rates; ``"share"`` for other
-    numbers in [0, 1] (a proportion or probability); ``"1"`` (dimensionless) for other numbers;
-    ``""`` for choices, text, flags and lists.
+    months or steps (one step is one month); ``"count"`` for numbers of things; ``"per month"``
+    for rates; ``"share"`` for other numbers in [0, 1] (a proportion or probability); ``"1"``
+    (dimensionless) for other numbers; ``""`` for choices, text, flags and lists.
     """
     extra = info.json_schema_extra
     if isinstance(extra, dict) and isinstance(extra.get("unit"), str):
