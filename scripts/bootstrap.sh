@@ -57,7 +57,8 @@ fi
 if ! uv=$(find_uv); then
   step "installing uv 0.13 into .tools/ (pip install uv)"
   "$py" -m venv .tools
-  .tools/bin/python -m pip install -q --disable-pip-version-check "uv>=0.13,<0.14"
+  # --isolated: the package registry itself, not a local pip configuration
+  .tools/bin/python -m pip --isolated install -q --disable-pip-version-check "uv>=0.13,<0.14"
   uv=$PWD/.tools/bin/uv
 fi
 step "uv: $uv ($("$uv" --version))"
