@@ -123,9 +123,7 @@ PartitionName={self.partition} Nodes={self.host} Default=YES MaxTime=INFINITE St
 
     def _spawn(self, cmd: list[str], name: str) -> None:
         log = (self.root / "log" / f"{name}.out").open("w")
-        self.procs.append(
-            subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        )
+        self.procs.append(subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT))
 
     def _idle(self) -> bool:
         for p in self.procs:

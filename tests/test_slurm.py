@@ -65,7 +65,8 @@ def test_sweep_on_slurm_equals_serial(slurm, tmp_path):
         EXPERIMENT.format(scenario=ROOT / "scenarios" / "cooperative_council.toml"),
         encoding="utf-8",
     )
-    env = {**slurm.env, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = {**slurm.env, "PYTHONPATH": path}
     cmd = [sys.executable, str(SCRIPT), str(exp), "--out", str(tmp_path / "slurm")]
     cmd += ["--jobs", "1", "--cores", "2", "--memory-per-worker", "1", "--queue", slurm.partition]
     cmd += ["--walltime", "00:10:00"]

@@ -1,4 +1,4 @@
-"""Run a govsim sweep on a SLURM cluster through dask-jobqueue's ``SLURMCluster``.
+r"""Run a govsim sweep on a SLURM cluster through dask-jobqueue's ``SLURMCluster``.
 
 Start this on a login node (it submits worker jobs with ``sbatch`` and stays running as the
 Dask scheduler; results are written by this process only, into ``--out``, as runs finish):
