@@ -4,7 +4,7 @@ Start this on a login node (it submits worker jobs with ``sbatch`` and stays run
 Dask scheduler; results are written by this process only, into ``--out``, as runs finish):
 
     pip install "govsim[interop]"     # or: uv sync --extra interop (brings dask-jobqueue)
-    python experiments/cluster/slurm.py experiments/sobol_main.toml --out results/sobol \\
+    python experiments/cluster/slurm.py experiments/sobol_main.toml --out results/sobol \
         --jobs 8 --cores 8 --queue compute --walltime 02:00:00
 
 Each SLURM job runs one single-threaded Dask worker process per core; the workers start the
