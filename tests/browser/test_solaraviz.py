@@ -2,7 +2,8 @@
 
 Serves tests/browser/solaraviz_app.py with ``solara run`` and clicks Mesa's own buttons.
 Reset makes Mesa re-create the model with its own ``scenario=``: an expected failure until
-GovernanceModel accepts it (sim/model.py), strict afterwards.
+GovernanceModel accepts it (sim/model.py; not run meanwhile, the same check in
+tests/test_interop.py runs and fails), strict afterwards.
 """
 
 from __future__ import annotations
@@ -20,9 +21,17 @@ import pytest
 from _browser import ROOT, Tab
 
 sys.path.insert(0, str(ROOT / "tests"))
-from test_interop import PENDING_MESA_SCENARIO  # noqa: E402
+from test_interop import mesa_scenario_refused  # noqa: E402
 
 APP = Path(__file__).with_name("solaraviz_app.py")
+
+# not even run while pending (run=False): it would only wait out its timeouts
+PENDING_MESA_SCENARIO = pytest.mark.xfail(
+    mesa_scenario_refused(),
+    run=False,
+    reason="sim/model.py: GovernanceModel does not accept Mesa's scenario= yet (issue 14)",
+    strict=True,
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +94,12 @@ def _time(tab: Tab, want: float, timeout: float = 20) -> None:
     tab.page.get_by_text(pattern).first.wait_for(timeout=timeout * 1000)
 
 
+def _now(tab: Tab, timeout: float = 60) -> float:
+    """The step display's current time (the model is shared by the page's sessions)."""
+    tab.page.get_by_text(re.compile(r"Time:\s*\d")).first.wait_for(timeout=timeout * 1000)
+    return float(re.search(r"Time:\s*([\d.]+)", tab.page.inner_text("body")).group(1))
+
+
 def _no_error(tab: Tab) -> None:
     body = tab.page.inner_text("body")
     for bad in ("Traceback", "AttributeError", "TypeError"):
@@ -93,19 +108,19 @@ def _no_error(tab: Tab) -> None:
 
 
 def test_solaraviz_steps_governance_model(viz):
-    _time(viz, 0, timeout=60)
+    start = _now(viz)
     viz.click("Step")
-    _time(viz, 1)
+    _time(viz, start + 1)
     viz.click("Step")
-    _time(viz, 2)
+    _time(viz, start + 2)
     _no_error(viz)
 
 
 @PENDING_MESA_SCENARIO
 def test_solaraviz_reset_recreates_governance_model(viz):
-    _time(viz, 0, timeout=60)
+    start = _now(viz)
     viz.click("Step")
-    _time(viz, 1)
+    _time(viz, start + 1)
     viz.click("Reset")
     _time(viz, 0, timeout=10)
     _no_error(viz)
