@@ -7,8 +7,13 @@ Real packages (the ``interop`` extra, part of ``test``): EMA Workbench 3.0 runs 
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
+import json
 import multiprocessing
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import mesa
@@ -50,6 +55,22 @@ def test_parameters_cover_every_settable_path_with_ranges():
             assert r["minimum"] is None or d >= r["minimum"], r
             assert r["maximum"] is None or d <= r["maximum"], r
         assert r["description"] or r["path"].endswith("name"), r
+
+
+def test_cli_lists_parameters_as_json_and_prints_its_version():
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    cmd = [sys.executable, "-m", "sim"]
+    out = subprocess.run(
+        [*cmd, "validate", "--list-parameters", "--json"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == json.loads(json.dumps(sim.parameters()))
+    version = subprocess.run([*cmd, "--version"], capture_output=True, text=True, env=env)
+    assert version.returncode == 0 and version.stdout.strip() == f"govsim {sim.__version__}"
+    assert sim.__version__ == importlib.metadata.version("govsim")
 
 
 # --------------------------------------------------------------------------- EMA Workbench
