@@ -69,7 +69,10 @@ def ema_name(path: str) -> str:
 
 
 def default_uncertainties() -> list[str]:
-    """Paths of every real-valued parameter with a finite range (list entries left out).
+    """Paths of every real-valued parameter with a finite, closed range (list entries left out).
+
+    Parameters whose range is open at an end (``deprivation_alpha`` > 0) are left out: give
+    them a range of your own (``uncertainties={"population.deprivation_alpha": (0.5, 5)}``).
 
     >>> "council.responsiveness" in default_uncertainties()
     True
@@ -83,6 +86,8 @@ def default_uncertainties() -> list[str]:
         and p["minimum"] is not None
         and p["maximum"] is not None
         and math.isfinite(p["maximum"])
+        and not p["exclusive_minimum"]
+        and not p["exclusive_maximum"]
     ]
 
 
