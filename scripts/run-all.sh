@@ -9,7 +9,8 @@ govsim --version
 printf '\n==> govsim validate scenarios/*.toml\n'
 govsim validate scenarios/*.toml
 force=()  # a re-run replaces the earlier results/run/* (govsim run refuses them without --force)
-if govsim run --help | grep -q -- '--force'; then force=(--force); fi
+run_help=$(govsim run --help)
+if [[ $run_help == *--force* ]]; then force=(--force); fi
 for f in scenarios/*.toml; do
   printf '\n==> govsim run %s\n' "$f"
   govsim run "$f" --out "results/run/$(basename "$f" .toml)" "${force[@]}"
