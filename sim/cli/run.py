@@ -100,11 +100,25 @@ def validate(
     list_parameters: Annotated[
         bool, typer.Option("--list-parameters", help="List every parameter path and exit.")
     ] = False,
+    json_: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="With --list-parameters: type, default, range, unit and description as JSON.",
+        ),
+    ] = False,
 ) -> None:
     """Check scenario files; exit 0 if all are valid, else say what is wrong and exit 1.
 
     Example: govsim validate scenarios/*.toml
     """
+    if list_parameters and json_:
+        import json
+
+        from ..parameter_table import parameters
+
+        typer.echo(json.dumps(parameters(), indent=2))
+        return
     if list_parameters:
         for path in parameter_paths():
             console.print(path, highlight=False)
