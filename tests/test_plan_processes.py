@@ -77,7 +77,8 @@ def test_sigkill_of_a_process_pool_sweep_leaves_no_process_behind(tmp_path):
     while time.monotonic() < deadline:  # wait for runs in flight: a part written, workers up
         kids = parent.children(recursive=True)
         parts = out / ".runs"
-        if len(kids) >= 3 and parts.exists() and any(parts.glob("*.ok.arrow")):
+        written = parts.exists() and any(f.stat().st_size > 0 for f in parts.glob("*.seg"))
+        if len(kids) >= 3 and written:  # the store's segment holds a finished run
             break
         time.sleep(0.05)
     assert len(kids) >= 3, "the pool never started"  # forkserver/tracker and >= 1 worker
