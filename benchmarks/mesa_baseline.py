@@ -476,7 +476,7 @@ def _check_supported(sc: Any) -> None:
     problems += [
         f"process {p.name}"
         for p in schedule()
-        if getattr(P, p.name).enabled and p.name not in IMPLEMENTED
+        if getattr(P, p.name, p.spec()).enabled and p.name not in IMPLEMENTED
     ]
     if P.participation.rule != "threshold" or P.social_influence.rule == "deffuant":
         problems.append("rules other than threshold participation and DeGroot")

@@ -3,7 +3,10 @@
     .venv/bin/python benchmarks/run.py            # 1k, 10k, 100k, 1M citizens (~5 minutes)
     .venv/bin/python benchmarks/run.py --sizes 1000,10000 --baseline-steps 5
 
-Prints a table and writes ``benchmarks/out/benchmark.csv``.  Each size runs in a fresh
+Prints a table and writes ``benchmarks/out/benchmark.csv``; then (unless ``--no-kernels``)
+the fused-kernel report of ``benchmarks/kernels.py`` for the same sizes (numpy / numba CPU
+ratio per process, first-run compile cost, ``govsim sweep`` runs per core-second), written to
+``benchmarks/out/kernels.json``.  Each size runs in a fresh
 subprocess (so its peak memory is its own):
 
 * ``model``: the model is built ``--builds`` times (median construction time), then runs
@@ -173,6 +176,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--baseline-steps", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=HERE / "out")
+    p.add_argument(
+        "--no-kernels",
+        action="store_true",
+        help="skip the fused-kernel report (benchmarks/kernels.py) after the table",
+    )
+    p.add_argument("--sweep-runs", type=int, default=8, help="runs per sweep (kernel report)")
     p.add_argument("--child", choices=["model", "baseline"], help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -184,7 +193,8 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     rows = []
-    for n in [int(s) for s in a.sizes.split(",")]:
+    sizes = [int(s) for s in a.sizes.split(",")]
+    for n in sizes:
         common = ["--n", str(n), "--seed", str(a.seed)]
         row = _spawn(
             ["--child", "model", "--steps", str(a.steps), "--builds", str(a.builds)] + common
@@ -221,6 +231,13 @@ def main(argv: list[str] | None = None) -> None:
     for r in table:
         print("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
     print(f"\nwritten {path}")
+    if not a.no_kernels:
+        import kernels  # benchmarks/kernels.py, beside this file
+
+        print()
+        result = kernels.report(sizes, 50, a.sweep_runs)
+        (a.out / "kernels.json").write_text(json.dumps(result, indent=1))
+        print(f"\nwritten {a.out / 'kernels.json'}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import solara  # noqa: E402
 import solara.server.settings  # noqa: E402
 
 from dashboards.about import AboutPage, LessonPage  # noqa: E402
+from dashboards.class_mode import JoinPage, TeacherPage, class_mode_on, is_teacher  # noqa: E402
 from dashboards.classroom import Classroom  # noqa: E402
 from dashboards.results import ResultsPage  # noqa: E402
 from dashboards.scenarios import ScenariosPage  # noqa: E402
@@ -42,6 +43,11 @@ def Layout(children=[]):  # noqa: B006 (Solara's signature)
     solara.Title(TITLE)
     PageLanguage()
     route_current, all_routes = solara.use_route()
+    router = solara.use_router()
+    if class_mode_on() and not is_teacher(router.search):  # students see the join page only
+        all_routes = []  # no navigation: the join page is all a student sees
+        if route_current is None or route_current.path != "join":
+            children = [JoinPage()]
     with solara.Column(classes=["govsim"], style="gap: 0; min-height: 100vh"):
         with solara.Row(classes=["topbar"], style="align-items: center; flex-wrap: wrap"):
             solara.Text(TITLE, classes=["topbar-title"])
@@ -64,3 +70,8 @@ routes = [
     solara.Route(path="lesson", component=LessonPage, label="Lesson"),
     solara.Route(path="about", component=AboutPage, label="About"),
 ]
+if class_mode_on():  # govsim dashboard --class
+    routes += [
+        solara.Route(path="class", component=TeacherPage, label="Class"),
+        solara.Route(path="join", component=JoinPage, label="Join"),
+    ]

@@ -473,7 +473,7 @@ def _load_defaults(draft) -> list:
     out = []
     for side in (0, 1):
         try:
-            out.append(load_scenario(draft.path(side)))
+            out.append(load_scenario(draft.path(side), roots=draft.roots))
         except ScenarioError:
             out.append(None)
     return out

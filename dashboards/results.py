@@ -13,6 +13,7 @@ from pathlib import Path
 
 import solara
 
+from dashboards.roots import results_folder
 from dashboards.widgets import NativeSelect
 from sim.plots import LABELS
 from sim.viz import ResultsError, bands_figure, load_results, result_bands
@@ -38,7 +39,7 @@ def load_folder(folder: str):
     if not folder:
         return None, None
     try:
-        return load_results(folder), None
+        return load_results(results_folder(folder)), None
     except ResultsError as exc:
         return None, str(exc)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import solara
 
+from dashboards.roots import load_scenario_within, scenario_folder
 from dashboards.session import use_session
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError
 from sim.schema import Scenario
 from sim.viz import NETWORK_KINDS, describe_council, scenario_dir
 
@@ -52,15 +53,21 @@ def ScenariosPage():
     draft = session.draft.value
     router = solara.use_router()
     folder, set_folder = solara.use_state(draft.folder or str(scenario_dir()))
-    root = Path(folder).expanduser()
+    root, refused = _checked_folder(folder)
 
     def load_into(side: int, name: str):
         field = "scenario_a" if side == 0 else "scenario_b"
+        other = "scenario_b" if side == 0 else "scenario_a"
         blank = list(draft.cooperation), list(draft.responsiveness)
         blank[0][side] = blank[1][side] = None
+        new_folder = "" if root == scenario_dir().resolve() else str(root)
+        keep = {}
+        if new_folder != draft.folder:  # the other side keeps its file from its own folder
+            keep = {other: str(draft.path(1 - side).resolve())}
         settings = replace(
             draft,
-            folder="" if root.resolve() == scenario_dir() else str(root),
+            folder=new_folder,
+            **keep,
             **{field: name},
             cooperation=tuple(blank[0]),
             responsiveness=tuple(blank[1]),
@@ -75,6 +82,9 @@ def ScenariosPage():
             "Load one on the left or right of the classroom page.",
         )
         solara.InputText("Folder with scenario files (.toml)", value=folder, on_value=set_folder)
+        if refused:
+            solara.Error(refused, classes=["folder-error"])
+            return
         if not root.is_dir():
             solara.Error(f"{root}: no such folder.", classes=["folder-error"])
             return
@@ -88,16 +98,31 @@ def ScenariosPage():
 def load_card(path: Path):
     """Read one scenario file: ``(scenario, None)`` or ``(None, message)`` (path checks here)."""
     try:
-        return load_scenario(path), None
+        return load_scenario_within(path), None
     except ScenarioError as exc:
         return None, str(exc)
     except Exception as exc:  # anything else a broken file causes: shown, never fatal
         return None, f"{path}: {exc}"
 
 
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # a broken symlink: the card shows why it cannot be loaded
+        return -1.0
+
+
+def _checked_folder(folder: str) -> tuple[Path, str | None]:
+    """The folder resolved, and why it is refused (outside the dashboard's roots) or None."""
+    try:
+        return scenario_folder(folder), None
+    except ScenarioError as exc:
+        return Path(folder), str(exc)
+
+
 @solara.component
 def ScenarioCard(path: Path, load_into):
-    sc, error = solara.use_memo(lambda: load_card(path), [str(path), path.stat().st_mtime])
+    sc, error = solara.use_memo(lambda: load_card(path), [str(path), _mtime(path)])
     title = path.name if sc is None else f"{sc.name.replace('_', ' ')}  ({path.name})"
     with solara.Card(title, classes=["scenario-card"], margin=0):
         if error:

@@ -28,12 +28,12 @@ from pydantic_core import PydanticUndefined
 
 from sim import processes, schema
 
-__all__ = ["SECTIONS", "SYMBOLS", "main", "render_parameters", "render_table"]
+__all__ = ["SECTIONS", "SYMBOLS", "main", "render_parameters", "render_table", "sections"]
 
 DOCS = Path(__file__).resolve().parent
 
-#: Schema sections documented, in order: (dotted path, pydantic model, heading).
-SECTIONS: list[tuple[str, type[BaseModel], str]] = [
+#: Schema sections that belong to no process: (dotted path, pydantic model, heading).
+_FIXED_SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("(top level)", schema.Scenario, "Scenario"),
     ("population", schema.PopulationSpec, "Population (initialisation)"),
     ("network", schema.NetworkSpec, "Social network"),
@@ -42,9 +42,23 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("parties.*", schema.PartySpec, "One party"),
     ("government", schema.GovernmentSpec, "National government"),
     ("programmes", schema.ProgrammesSpec, "Council programmes"),
-    # one section per registered process, in schedule order (sim.processes is the source)
-    *((f"processes.{p.name}", p.spec, p.title) for p in processes.schedule()),
 ]
+
+
+def sections() -> list[tuple[str, type[BaseModel], str]]:
+    """Schema sections documented, in order: (dotted path, pydantic model, heading).
+
+    One section per registered process, in schedule order, read from :mod:`sim.processes`
+    when called, so a process registered after this module was imported is documented too.
+    """
+    return [
+        *_FIXED_SECTIONS,
+        *((f"processes.{p.name}", p.spec, p.title) for p in processes.schedule()),
+    ]
+
+
+#: The sections as registered when this module was imported (:func:`sections` is current).
+SECTIONS = sections()
 
 #: Symbols of the ODD equations (docs/ODD.md, section 7), by dotted parameter path.
 SYMBOLS: dict[str, str] = {
@@ -280,7 +294,7 @@ def render_parameters() -> str:
         "List the paths with `govsim validate --list-parameters`; the JSON Schema for editors is "
         "[scenario.schema.json](scenario.schema.json) (`govsim schema`).\n\n",
     ]
-    for section, model, heading in SECTIONS:
+    for section, model, heading in sections():
         where = "" if section.startswith("(") else f" (`[{section}]`)"
         if section.endswith(".*"):
             where = f" (`[[{section[:-2]}]]`)"
@@ -300,7 +314,7 @@ MARKER = re.compile(r"(<!-- params: ([\w.*]+) -->\n)(.*?)(<!-- /params -->)", re
 
 def render_odd(text: str) -> str:
     """docs/ODD.md with every marked parameter table regenerated."""
-    models = {section: model for section, model, _ in SECTIONS}
+    models = {section: model for section, model, _ in sections()}
 
     def table(m: re.Match) -> str:
         section = m.group(2)

@@ -25,10 +25,22 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "parameters",
     "scenario_from_dict",
 ]
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), or a marker when not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("govsim")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 _WHERE = {
     "Citizen": ".agents",
@@ -42,6 +54,7 @@ _WHERE = {
     "load_scenario": ".scenario",
     "scenario_from_dict": ".scenario",
     "Scenario": ".schema",
+    "parameters": ".parameter_table",
 }
 
 if TYPE_CHECKING:
@@ -49,6 +62,7 @@ if TYPE_CHECKING:
     from .errors import GovsimError, ScenarioError
     from .metrics import HEADLINE
     from .model import GovernanceModel
+    from .parameter_table import parameters
     from .scenario import load_scenario, scenario_from_dict
     from .schema import Scenario
 

@@ -37,7 +37,7 @@ def read_limited(path: Path, *, what: str, limit: int = MAX_TEXT_BYTES) -> bytes
     >>> try:
     ...     read_limited(Path("/dev/zero"), what="scenario")
     ... except ScenarioError as exc:
-    ...     print(str(exc)[:46])
+    ...     print(str(exc)[:45])
     /dev/zero: is not a regular file (a character
     """
     path = Path(path)

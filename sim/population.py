@@ -274,6 +274,17 @@ class Population:
         if name in INPUTS and self._on_input is not None:
             self._on_input()
 
+    def __setstate__(self, state: dict) -> None:
+        """Restore a copied or unpickled population with its inputs read-only again.
+
+        ``copy.deepcopy`` and ``pickle`` rebuild arrays writeable; without this a copied
+        model would take in-place writes to inputs that its derived tables never see.
+        """
+        self.__dict__.update(state)
+        for name in INPUTS:
+            if name in state:
+                self._store(name, state[name])
+
     def watch_inputs(self, callback: Callable[[], None] | None) -> None:
         """Call ``callback()`` after any input variable is replaced (the world's derived tables)."""
         object.__setattr__(self, "_on_input", callback)
@@ -290,6 +301,14 @@ class _Watched:
     def watch(self, callback: Callable[[], None] | None) -> None:
         """Call ``callback()`` after a watched field is replaced."""
         object.__setattr__(self, "_on_change", callback)
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore a copied or unpickled state with its watched arrays read-only again."""
+        self.__dict__.update(state)
+        for name in self._watched:
+            value = state.get(name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
 
     def __setattr__(self, name: str, value) -> None:
         if name in self._watched:

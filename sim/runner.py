@@ -9,11 +9,43 @@ from typing import Any
 
 import pandas as pd
 
-from .metrics import HEADLINE
 from .model import GovernanceModel
 from .schema import Scenario
 
-__all__ = ["RunResult", "run_scenario"]
+__all__ = ["RunResult", "run_scenario", "runs_row"]
+
+
+def runs_row(
+    run_id: str,
+    scenario: str,
+    seed: int,
+    parameters: Mapping[str, Any],
+    extra: Mapping[str, Any],
+    final: Mapping[str, float] | None = None,
+    *,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """One row of ``runs.parquet``: id, scenario, seed, status, error, parameters, extra, metrics.
+
+    The one builder of rows, for successful runs (``error`` None: ``status = "ok"``) and failed
+    ones alike. Nothing machine- or time-dependent goes here (wall time is in the manifest), so
+    the same run gives byte-identical Parquet files.
+
+    >>> runs_row("r", "s", 1, {"a": 2}, {"point": 0}, {"m": 0.5})
+    {'run_id': 'r', 'scenario': 's', 'seed': 1, 'status': 'ok', 'error': '', 'param.a': 2, \
+'point': 0, 'm': 0.5}
+    """
+    row: dict[str, Any] = {
+        "run_id": run_id,
+        "scenario": scenario,
+        "seed": seed,
+        "status": "ok" if error is None else "failed",
+        "error": error or "",
+    }
+    row.update({f"param.{k}": v for k, v in parameters.items()})
+    row.update(extra)
+    row.update(final or {})
+    return row
 
 
 @dataclass
@@ -30,22 +62,10 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def runs_row(self) -> dict[str, Any]:
-        """One row of ``runs.parquet``: id, parameters, seed, final metrics.
-
-        Nothing machine- or time-dependent goes here (wall time is in ``seconds`` and the
-        manifest), so the same run gives byte-identical Parquet files.
-        """
-        row: dict[str, Any] = {
-            "run_id": self.run_id,
-            "scenario": self.scenario_name,
-            "seed": self.seed,
-            "status": "ok",
-            "error": "",
-        }
-        row.update({f"param.{k}": v for k, v in self.parameters.items()})
-        row.update(self.extra)
-        row.update(self.final)
-        return row
+        """One row of ``runs.parquet`` with ``status = "ok"`` (see :func:`runs_row`)."""
+        return runs_row(
+            self.run_id, self.scenario_name, self.seed, self.parameters, self.extra, self.final
+        )
 
     def timeseries_frame(self) -> pd.DataFrame:
         """The time series with a leading ``run_id`` column."""
@@ -82,8 +102,3 @@ def run_scenario(
         seconds=time.perf_counter() - start,
         scenario_name=model.spec.name,
     )
-
-
-def headline(result: RunResult) -> dict[str, float]:
-    """The headline metrics of a run's final step."""
-    return {k: result.final[k] for k in HEADLINE}

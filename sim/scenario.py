@@ -17,7 +17,7 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -31,6 +31,7 @@ from .schema import Scenario
 __all__ = [
     "ScenarioError",
     "apply_overrides",
+    "check_within_roots",
     "load_scenario",
     "parameter_paths",
     "parse_override",
@@ -130,7 +131,32 @@ def _provenance(data: Any, source: str) -> Any:
     return source
 
 
-def _load_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict]:
+def check_within_roots(path: Path, roots: Sequence[Path] | None, what: str) -> Path:
+    """``path`` resolved (symlinks followed); a :class:`ScenarioError` if outside ``roots``.
+
+    ``roots=None`` allows everything (the command line); the dashboard passes its folders.
+
+    >>> check_within_roots(Path("/etc/passwd"), [Path("/srv")], "file")
+    Traceback (most recent call last):
+    ...
+    sim.errors.ScenarioError: file /etc/passwd: outside the folders this dashboard may read (/srv).
+    """
+    resolved = resolve_path(path, what=what)
+    if roots is None:
+        return resolved
+    allowed = [Path(r).resolve() for r in roots]
+    if not any(resolved == r or resolved.is_relative_to(r) for r in allowed):
+        shown = ", ".join(str(r) for r in allowed) or "none"
+        raise ScenarioError(
+            f"{what} {path}: outside the folders this dashboard may read ({shown})."
+        )
+    return resolved
+
+
+def _load_chain(
+    path: Path, stack: tuple[Path, ...], roots: Sequence[Path] | None = None
+) -> tuple[dict, dict]:
+    check_within_roots(path, roots, f"{stack[-1]}: extends" if stack else "scenario")
     path = resolve_path(path, what="scenario")
     if len(stack) >= MAX_EXTENDS:
         raise ScenarioError(
@@ -144,6 +170,7 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict]:
     net = data.get("network")
     if isinstance(net, dict) and isinstance(net.get("path"), str):
         net["path"] = str((path.parent / net["path"]).resolve())  # relative to this file
+        check_within_roots(Path(net["path"]), roots, f"{path}: network.path")
     prov = _provenance(data, str(path))
     parent_ref = data.get("extends")
     if parent_ref is None:
@@ -161,7 +188,7 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict]:
             "'extends' is resolved relative to the file that names it."
         )
     try:
-        base, base_prov = _load_chain(parent_path, (*stack, path))
+        base, base_prov = _load_chain(parent_path, (*stack, path), roots)
     except ScenarioError as exc:
         if str(exc).startswith(str(parent_path)) and not stack:
             line = find_line(path, ("extends",))
@@ -325,6 +352,7 @@ def load_scenario(
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
     *,
     check_memory: bool = True,
+    roots: Sequence[str | Path] | None = None,
 ) -> Scenario:
     """Load, merge (``extends``), override and validate a scenario file.
 
@@ -336,6 +364,10 @@ def load_scenario(
         Dotted parameter paths, applied after ``extends`` and before validation.
     check_memory : bool, default True
         Refuse a population too large for this machine's memory (see :func:`check_resources`).
+    roots : sequence of folders, optional
+        Read only inside these folders: the file, every ``extends`` target and
+        ``network.path``, each checked after following symlinks (the dashboard passes its
+        folders; ``None``, the default, reads anywhere).
 
     Returns
     -------
@@ -347,12 +379,15 @@ def load_scenario(
         For anything wrong with the file(s) or overrides, with a message for people.
     """
     path = Path(path)
-    data, prov = _load_chain(path, ())
+    root_paths = None if roots is None else [Path(r) for r in roots]
+    data, prov = _load_chain(path, (), root_paths)
     if overrides is not None and not isinstance(overrides, Mapping):
         overrides = dict(parse_override(o) for o in overrides)
     sc = scenario_from_dict(data, overrides, source=str(path.resolve()), provenance=prov)
     if sc.network.kind == "file":
         from .network import load_graph_file
+
+        check_within_roots(Path(sc.network.path), root_paths, f"{path}: network.path")
 
         try:
             nodes, _ = load_graph_file(Path(sc.network.path))

@@ -268,14 +268,23 @@ class ProgrammesSpec(_Strict):
 
 
 # --------------------------------------------------------------------------- processes
+#: ``ProcessesSpec`` built for each registry seen, so that unregistering a process brings back
+#: the very class scenarios were validated with (equality and pickling of those keep working).
+_PROCESSES_SPECS: dict[tuple, type[_Strict]] = {}
+
+
 def _processes_spec() -> type[_Strict]:
     """The ``[processes]`` table: one field per registered process, in schedule order."""
+    key = tuple((p.name, p.spec, p.title) for p in _processes.schedule())
+    if key in _PROCESSES_SPECS:
+        return _PROCESSES_SPECS[key]
     fields = {
         p.name: (p.spec, Field(default_factory=p.spec, description=p.title))
         for p in _processes.schedule()
     }
     model = create_model("ProcessesSpec", __base__=_Strict, **fields)
     model.__doc__ = "Switches and coefficients of each process; see docs/ODD.md."
+    _PROCESSES_SPECS[key] = model
     return model
 
 

@@ -10,7 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.experiments.analysis import AnalysisError, analyze_results, point_summary
+from sim.experiments.analysis import (
+    AnalysisError,
+    analyze_results,
+    morris_indices,
+    point_summary,
+)
 from sim.experiments.spec import load_experiment
 from sim.experiments.sweep import run_sweep
 
@@ -57,6 +62,9 @@ def test_analyze_grid_writes_tables_and_plots(tmp_path):
     assert set(pts["point"]) == {0, 1} and (pts["n"] == 3).all()
     assert (pts["ci_low"] <= pts["mean"]).all() and (pts["mean"] <= pts["ci_high"]).all()
     assert "| point |" in (out / "points.md").read_text()
+    # the console table shows 4 of the kept metrics and says so, and where the rest are
+    flat = " ".join(res.output.split())
+    assert "metrics; every row is in" in flat and "--metric" in flat
     res = CliRunner().invoke(app, ["analyze", str(out), "--sobol"])
     assert res.exit_code == 1 and "needs a sobol design" in res.output
 
@@ -87,12 +95,32 @@ def test_sobol_indices_with_intervals(tmp_path):
     out = sweep(tmp_path, SA.format(d="sobol", n=8), "sobol")
     res = CliRunner().invoke(app, ["analyze", str(out), "--out", str(tmp_path / "a")])
     assert res.exit_code == 0, res.output
+    # reproducible: SALib's bootstrap of S1_conf/ST_conf is seeded from the experiment seed
+    res = CliRunner().invoke(app, ["analyze", str(out), "--sobol", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    for name in ("sobol.csv", "sobol.md", "points.csv", "points.md"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     idx = pd.read_csv(tmp_path / "a" / "sobol.csv").set_index(["metric", "parameter"])
     assert list(idx.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
     inert = idx.loc[("trust_local", "programmes.youth_efficacy")]
     assert inert["ST"] == pytest.approx(0.0, abs=1e-12)
     assert idx.loc[("trust_local", "council.cooperation"), "ST"] > 0.5
     assert (tmp_path / "a" / "sobol.png").exists()
+
+
+def test_salib_warns_when_the_sobol_sample_is_not_a_power_of_two(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'[experiment]\nscenario = "{BASE}"\nsteps = 2\n' + SA.format(d="sobol", n=12),
+        encoding="utf-8",
+    )
+    with pytest.warns(UserWarning, match="power of 2"):
+        load_experiment(path)
+
+
+def test_morris_seed_must_not_be_zero():
+    with pytest.raises(ValueError, match="non-zero"):
+        morris_indices(pd.DataFrame(), {}, np.zeros((0, 0)), [], levels=4, seed=0)
 
 
 def test_analyze_refuses_an_unfinished_directory(tmp_path):

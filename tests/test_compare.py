@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from html.parser import HTMLParser
 
@@ -15,7 +16,8 @@ from sim import compare as C
 from sim.metrics import HEADLINE
 from sim.plots import LABELS
 from sim.report import build_context, write_report
-from sim.report.text import caveats, replication_note
+from sim.report.brief import QUOTABLE_REPLICATES, brief, warnings
+from sim.report.text import replication_note
 from sim.results import MANIFEST, RUNS, TIMESERIES, OutputDirError
 from sim.scenario import ScenarioError, load_scenario
 
@@ -225,6 +227,9 @@ def test_interrupted_comparison_resumes_without_rerunning(tmp_path):
     runs = pd.read_parquet(tmp_path / RUNS)
     assert len(runs) == 6 and runs["run_id"].is_unique
     assert len(comp.index) == 6
+    assert (comp.reused, comp.ran) == (2, 4)
+    manifest = json.loads((tmp_path / MANIFEST).read_text())["comparison"]
+    assert (manifest["reused_runs"], manifest["new_runs"]) == (2, 4)
 
 
 def test_bad_input_gets_clear_errors(tmp_path):
@@ -249,6 +254,78 @@ def test_bad_input_gets_clear_errors(tmp_path):
         C.load_setup([BASE, COOP], precision=-1.0)
 
 
+# --------------------------------------------------------------------------- the first screen
+def _clear(row) -> bool:
+    return row["ci_low"] > 0 or row["ci_high"] < 0
+
+
+def test_first_screen_lists_every_loss_apart_from_the_gains(coop):
+    """Every clearly bad difference (headline or group) is a loss; no loss hides among gains."""
+    from sim.report.text import GOOD_WHEN_HIGHER
+
+    label = coop.setup.labels[1]
+    b = brief(coop, label, coop.horizons[0])
+    s = coop.summary[coop.summary["horizon"] == "final"]
+    gains = {(g["metric"], g["group"]) for g in b["gains"]}
+    losses = {(x["metric"], x["group"]) for x in b["losses"]}
+    assert not gains & losses
+    for _, r in s.iterrows():
+        good = GOOD_WHEN_HIGHER[r["metric"]]
+        if not _clear(r):
+            assert (r["metric"], r["group"]) not in gains | losses
+            continue
+        bad = (r["difference"] > 0) != good
+        if bad:
+            assert (r["metric"], r["group"]) in losses, (r["metric"], r["group"])
+        elif r["group"] == "all":
+            assert (r["metric"], "all") in gains, r["metric"]
+    # a wider participation gap is a loss, never a gain
+    assert ("participation_gap", "all") not in gains
+    assert losses, "the shipped pair has trade-offs (services for deprived groups)"
+    for g in b["gains"] + b["losses"]:
+        if g["metric"] in ("trust_local", "participation", "service_quality"):
+            assert re.search(r"\d%.* → \d[\d.]*%, [+-]\d+\.\d points \(", g["text"]), g["text"]
+
+
+def test_first_screen_order_warnings_coverage_gains_losses_then_technical(coop):
+    html = (coop.out / "report.html").read_text(encoding="utf-8")
+    assert coop.replicates < QUOTABLE_REPLICATES
+    pos = [
+        html.index("Before quoting these numbers"),
+        html.index("Too few replicates to quote"),
+        html.index("They cover simulation noise only"),
+        html.index(">Gains<"),
+        html.index(">Losses and trade-offs<"),
+        html.index("All headline measures (technical)"),
+    ]
+    assert pos == sorted(pos), pos
+    # effect sizes only in the technical part, explained in words there
+    first = html[: pos[-1]]
+    assert "d_z" not in first and "effect size" not in first.lower()
+    assert "how consistently the direction repeats" in " ".join(html.split())
+    md = (coop.out / "summary.md").read_text(encoding="utf-8")
+    assert md.index("Too few replicates") < md.index("**Gains**") < md.index("**Losses")
+
+
+def test_units_a_reader_can_use():
+    from sim.report.brief import describe_change, describe_interval, describe_level, outcome_line
+
+    assert describe_level("trust_local", 0.362) == "36%"
+    assert describe_change("trust_local", 0.36, 0.58, 0.2134) == "+21.3 points"
+    assert describe_interval("trust_local", 0.36, 0.201, 0.224) == "20.1 to 22.4"
+    assert describe_change("value_for_money", 1.0, 1.014, 0.014) == "+1.4%"
+    assert describe_interval("value_for_money", 2.0, 0.01, 0.03) == "0.5% to 1.5%"
+    row = {"metric": "trust_local", "baseline_mean": 0.362, "scenario_mean": 0.578,
+           "difference": 0.213, "ci_low": 0.201, "ci_high": 0.224}  # fmt: skip
+    assert outcome_line(row) == "Trust in the council: 36% → 58%, +21.3 points (20.1 to 22.4)"
+
+
+def test_self_comparison_briefs_no_gain_and_no_loss(tmp_path):
+    comp = run([BASE, BASE], tmp_path, replicates=2, steps=6)
+    b = brief(comp, comp.setup.labels[1], comp.horizons[0])
+    assert b["identical"] and not b["gains"] and not b["losses"] and not b["unclear"]
+
+
 # --------------------------------------------------------------------------- the command
 def test_cli_compare_through_a_subprocess(tmp_path):
     out = tmp_path / "cmp"
@@ -266,10 +343,27 @@ def test_cli_compare_through_a_subprocess(tmp_path):
     assert (out / "summary.csv").stat().st_mtime_ns == before
 
 
+def test_cli_precision_miss_exits_4_and_robustness_writes_its_table(tmp_path):
+    """An unmet --precision still writes the report, says so first, and exits with code 4."""
+    out = tmp_path / "cmp"
+    cmd = [str(GOVSIM), "compare", str(BASE), str(COOP), "--replicates", "2", "--steps", "6"]
+    cmd += ["--set", "population.size=150", "--precision", "1e-9", "--max-replicates", "3"]
+    cmd += ["--robustness", "10", "--robustness-replicates", "1", "--out", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 4, res.stderr
+    assert "precision target not met" in res.stderr and "Traceback" not in res.stderr
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.index("Precision target not met") < html.index(">Gains<")
+    assert "runs: 6 run, 0 reused; robustness runs: 20 run, 0 reused" in res.stdout
+    table = pd.read_csv(out / "robustness.csv")
+    assert {"scenario", "metric", "group", "share", "n_sets", "region", "sentence"} <= set(table)
+    assert (table["n_sets"] == 10).all() and table["share"].between(0, 1).all()
+
+
 def test_unpaired_comparison_says_so(tmp_path):
     big = tmp_path / "big.toml"
     big.write_text(f'extends = "{COOP.as_posix()}"\nname = "big"\n[population]\nsize = 260\n')
     comp = run([BASE, big], tmp_path / "out", replicates=3, steps=6, overrides=[])
     assert not comp.summary["paired"].any()
     assert (comp.summary["effect_size_kind"] == "d").all()
-    assert any("compared unpaired" in c for c in caveats(comp))
+    assert any("compared unpaired" in w for w in warnings(comp))

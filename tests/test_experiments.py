@@ -169,9 +169,9 @@ def test_serial_processes_and_dask_give_identical_runs(tmp_path):
 
 
 def test_make_executor_rejects_bad_options():
-    with pytest.raises(ValueError, match="executor must be one of"):
+    with pytest.raises(ValueError, match="--executor 'threads': must be one of"):
         with make_executor("threads"):
             pass
-    with pytest.raises(ValueError, match="--scheduler needs --executor dask"):
+    with pytest.raises(ValueError, match="it needs --executor dask"):
         with make_executor("processes", scheduler="tcp://127.0.0.1:1"):
             pass

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.experiments.spec import load_experiment
-from sim.experiments.store import RunStore, StoreError
+from sim.experiments.store import RunStore, StoreError, scan_parts
 from sim.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,17 +47,22 @@ def test_sigkill_midway_then_resume_runs_each_exactly_once(tmp_path):
         cwd=tmp_path,
     )
     parts = out / ".runs"
+
+    def committed() -> set[str]:
+        return {rid for rid, rec in scan_parts(parts)[0].items() if rec.status == "ok"}
+
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if parts.exists() and len(list(parts.glob("*.ok.arrow"))) >= 5:
+        if len(committed()) >= 5:
             break
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    done_before = {p.name.removesuffix(".ok.arrow") for p in parts.glob("*.ok.arrow")}
+    done_before = committed()
     assert 5 <= len(done_before) < 24, "the sweep finished before it could be killed"
     assert not (out / "runs.parquet").exists()
+    assert len(list(parts.iterdir())) == 1, "one segment per writing process, not a file per run"
 
     from typer.testing import CliRunner
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..results import check_output_dir, manifest, write_results
 from ..scenario import ScenarioError, load_scenario, parameter_paths, scenario_json_schema
 from ._common import app, console, err_console, fail, progress_bar, user_errors
 
@@ -39,51 +37,44 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Results directory \\[default: results/<scenario>-seed<S>].")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace earlier results / write into a used folder.")
+    ] = False,
 ) -> None:
     """Run one scenario and write runs.parquet, timeseries.parquet, manifest.json, metrics.png.
 
+    An existing non-empty --out is refused unless --force. Exit code 0 on success, 3 when the
+    run failed (e.g. a headline metric became NaN; the error is in runs.parquet), 1 for a
+    mistake in the files or options.
+
     Example: govsim run scenarios/cooperative_council.toml --steps 60 --seed 7 --out results/coop
     """
-    from ..plots import plot_metrics
-    from ..runner import run_scenario
+    from ..experiments.plan import run_file
 
-    with user_errors():
-        started = dt.datetime.now(dt.UTC)
-        sc = load_scenario(scenario, overrides=set_ or [])
-        seed = sc.seed if seed is None else seed
-        steps = sc.steps if steps is None else steps
-        if steps < 0:
-            fail("--steps must be 0 or more.")
-        out = out or Path("results") / f"{scenario.stem}-seed{seed}"
-        check_output_dir(out)
-        with progress_bar() as bar:
-            task = bar.add_task(sc.name, total=steps, status="")
-            result = run_scenario(
-                sc,
-                seed,
-                steps,
-                run_id=f"{scenario.stem}-seed{seed}",
-                progress=lambda i: bar.update(task, completed=i),
-            )
-        data = manifest(
-            kind="run",
-            scenarios={"scenario": sc},
-            seeds={"seed": seed, "derivation": "numpy SeedSequence(seed), one child per process"},
-            started=started,
-            finished=dt.datetime.now(dt.UTC),
-            extra={
-                "scenario_file": str(scenario.resolve()),
-                "steps": steps,
-                "overrides": list(set_ or []),
-                "seconds": round(result.seconds, 3),
-            },
+    with user_errors(), progress_bar() as bar:
+        task = {}
+
+        def on_start(name: str, total: int) -> None:
+            task["id"] = bar.add_task(name, total=total, status="")
+
+        outcome = run_file(
+            scenario,
+            out=out,
+            steps=steps,
+            seed=seed,
+            overrides=set_ or [],
+            force=force,
+            on_start=on_start,
+            step_progress=lambda i: bar.update(task["id"], completed=i),
         )
-        write_results(out, [result], data)
-        png = plot_metrics(result.timeseries, out / "metrics.png", title=sc.name)
-        _summary(result.timeseries, sc.name)
-        console.print(
-            f"results: {out}/ (runs.parquet, timeseries.parquet, manifest.json, {png.name})"
-        )
+    if outcome.error is not None:
+        fail(f"the run failed: {outcome.error} (recorded in {outcome.out}/runs.parquet)", 3)
+    _summary(outcome.timeseries, outcome.name)
+    console.print(
+        f"results: {outcome.out}/ (runs.parquet, timeseries.parquet, manifest.json, "
+        f"{outcome.plot.name})",
+        highlight=False,
+    )
 
 
 def _summary(ts, name: str) -> None:
@@ -109,11 +100,25 @@ def validate(
     list_parameters: Annotated[
         bool, typer.Option("--list-parameters", help="List every parameter path and exit.")
     ] = False,
+    json_: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="With --list-parameters: type, default, range, unit and description as JSON.",
+        ),
+    ] = False,
 ) -> None:
     """Check scenario files; exit 0 if all are valid, else say what is wrong and exit 1.
 
     Example: govsim validate scenarios/*.toml
     """
+    if list_parameters and json_:
+        import json
+
+        from ..parameter_table import parameters
+
+        typer.echo(json.dumps(parameters(), indent=2))
+        return
     if list_parameters:
         for path in parameter_paths():
             console.print(path, highlight=False)

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..experiments.executors import EXECUTORS
+from ..experiments.limits import MAX_RUNS
 from ._common import app, console, err_console, fail, progress_bar, user_errors
 
 #: Exit code of a sweep that finished but recorded failed runs.
@@ -42,6 +43,14 @@ def sweep(
     force: Annotated[
         bool, typer.Option("--force", help="Replace earlier results / write into a used folder.")
     ] = False,
+    max_runs: Annotated[
+        int,
+        typer.Option(
+            help="Refuse a design of more runs than this (points x replicates; counted before "
+            "sampling).",
+            min=1,
+        ),
+    ] = MAX_RUNS,
 ) -> None:
     """Run every design point x replicate of an experiment; write runs as they finish.
 
@@ -50,68 +59,68 @@ def sweep(
 
     Example: govsim sweep experiments/tokenism.toml --executor processes --workers 2
     """
-    from ..experiments.spec import load_experiment
-    from ..experiments.store import StoreError
-    from ..experiments.sweep import run_sweep
+    from ..experiments.sweep import sweep_file
 
-    if executor not in EXECUTORS:
-        fail(f"--executor {executor!r}: must be one of {', '.join(EXECUTORS)}.")
-    if scheduler and executor != "dask":
-        fail("--scheduler joins a Dask cluster: add --executor dask.")
-    with user_errors():
-        exp = load_experiment(experiment)
-        out = out or Path("results") / experiment.stem
-        with progress_bar() as bar:
-            state = {"task": None, "t0": time.perf_counter(), "base": 0}
+    with user_errors(), progress_bar() as bar:
+        state = {"task": None, "t0": time.perf_counter(), "base": 0, "name": experiment.stem}
 
-            def on_start(total: int, already: int) -> None:
-                state["base"] = already
-                note = f" (resuming: {already} already done)" if already else ""
-                state["task"] = bar.add_task(
-                    f"{exp.name}{note}", total=total, completed=already, status=""
-                )
+        def on_loaded(exp) -> None:
+            state["name"] = exp.name
 
-            def progress(result, summary) -> None:
-                n = summary.done + summary.failed
-                rate = n / max(time.perf_counter() - state["t0"], 1e-9)
-                bar.update(
-                    state["task"],
-                    completed=state["base"] + n,
-                    status=f"{summary.done} ok, {summary.failed} failed, {rate:.2f} runs/s",
-                )
-
-            try:
-                summary, runs = run_sweep(
-                    exp,
-                    out,
-                    executor=executor,
-                    workers=workers,
-                    scheduler=scheduler,
-                    resume=resume,
-                    force=force,
-                    progress=progress,
-                    on_start=on_start,
-                )
-            except StoreError as exc:
-                fail(str(exc))
-            except OSError as exc:
-                fail(f"cannot start the {executor} executor or write {out}: {exc}")
-        failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
-        console.print(
-            f"{exp.name}: {len(runs)} runs in {out}/ ({summary.done} run now, "
-            f"{summary.skipped} already done, {failed} failed)",
-            highlight=False,
-        )
-        if failed:
-            first = runs.loc[runs["status"] != "ok"].iloc[0]
-            err_console.print(
-                f"[bold yellow]{failed} run(s) failed[/]; e.g. {first['run_id']}: "
-                f"{escape(str(first['error']))}. See the 'error' column of {out}/runs.parquet; "
-                "`--resume` tries failed runs again.",
-                highlight=False,
-                soft_wrap=True,
+        def on_start(total: int, already: int) -> None:
+            state["base"] = already
+            note = f" (resuming: {already} already done)" if already else ""
+            state["task"] = bar.add_task(
+                f"{state['name']}{note}", total=total, completed=already, status=""
             )
-            raise typer.Exit(EXIT_RUNS_FAILED)
+
+        def progress(result, summary) -> None:
+            n = summary.done + summary.failed
+            rate = n / max(time.perf_counter() - state["t0"], 1e-9)
+            lost = f", {summary.worker_deaths} worker(s) died" if summary.worker_deaths else ""
+            bar.update(
+                state["task"],
+                completed=state["base"] + n,
+                status=f"{summary.done} ok, {summary.failed} failed{lost}, {rate:.2f} runs/s",
+            )
+
+        exp, summary, runs, out = sweep_file(
+            experiment,
+            out,
+            max_runs=max_runs,
+            on_loaded=on_loaded,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            force=force,
+            progress=progress,
+            on_start=on_start,
+        )
+    failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
+    console.print(
+        f"{exp.name}: {len(runs)} runs in {out}/ ({summary.done} run now, "
+        f"{summary.skipped} already done, {failed} failed)",
+        highlight=False,
+    )
+    if summary.worker_deaths:
+        err_console.print(
+            f"[bold yellow]{summary.worker_deaths} worker process(es) died[/]; the "
+            f"{summary.retried} run(s) they held were retried on a fresh pool (each at most "
+            "twice); only a run that kept killing its worker is recorded as failed.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if failed:
+        first = runs.loc[runs["status"] != "ok"].iloc[0]
+        err_console.print(
+            f"[bold yellow]{failed} run(s) failed[/]; e.g. {first['run_id']}: "
+            f"{escape(str(first['error']))}. See the 'error' column of {out}/runs.parquet; "
+            "`--resume` tries failed runs again.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_RUNS_FAILED)
 
 
 @app.command()

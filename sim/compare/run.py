@@ -8,18 +8,16 @@ against the first, both horizons) is narrower than the requested precision, or a
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..metrics import HEADLINE
 from ..results import TIMESERIES
-from ..results import manifest as results_manifest
 from ..scenario import ScenarioError
 from .setup import (
     ComparisonSetup,
@@ -30,6 +28,9 @@ from .setup import (
     scenario_differences,
 )
 from .summary import bands, precision_status, summarise
+
+if TYPE_CHECKING:
+    from ..experiments.plan import PlanSession
 
 
 @dataclass
@@ -49,11 +50,70 @@ class Comparison:
     failed: list[str]
     manifest: dict[str, Any]
     out: Path | None = None
+    reused: int = 0  # finished runs found in the store (``--resume``) and used again
+    ran: int = 0  # runs executed by this call (including failed ones)
+    uncertainty: list[str] = field(default_factory=lambda: ["simulation noise"])
 
     @property
     def horizons(self) -> list[Horizon]:
         """The final step and the window."""
         return horizons(self.setup.steps, self.setup.window)
+
+
+@dataclass
+class ComparisonPlan:
+    """A comparison batch as a :class:`sim.experiments.plan.Plan`: replicates 0..n-1 of each.
+
+    The fingerprint does not depend on ``replicates``, so a comparison resumed with more
+    replicates (or grown by adaptive batches) reuses every finished run.
+    """
+
+    setup: ComparisonSetup
+    replicates: int
+    kind: str = "compare"
+    resumable: bool = True
+    run_ids: str = "s<scenario index>-<file stem>-r<replicate>"
+
+    @property
+    def fingerprint(self) -> str:
+        """See :meth:`ComparisonSetup.fingerprint`."""
+        return self.setup.fingerprint()
+
+    @property
+    def scenarios(self) -> dict[str, Any]:
+        """Label -> scenario."""
+        return dict(self.setup.scenarios)
+
+    @property
+    def seeds(self) -> dict[str, Any]:
+        """The root seed and the derivation of replicate and bootstrap seeds."""
+        return {"seed": self.setup.seed, "derivation": SEED_DERIVATION}
+
+    def tasks(self) -> list[Any]:
+        """Replicates ``0 .. replicates-1`` of every scenario (same seeds)."""
+        return self.setup.tasks(self.replicates)
+
+    def manifest_extra(self) -> dict[str, Any]:
+        """Files, labels, run length and the replication rule."""
+        s = self.setup
+        return {
+            "scenario_files": [str(f.resolve()) for f in s.files],
+            "labels": s.labels,
+            "steps": s.steps,
+            "window": s.window,
+            "overrides": s.overrides,
+            "precision": s.precision,
+            "max_replicates": s.max_replicates,
+            "uncertainty": s.uncertainty,
+            "posterior": None if s.posterior is None else str(s.posterior),
+        }
+
+
+#: How a comparison derives its seeds.
+SEED_DERIVATION = (
+    "replicate k of every scenario runs with derive_seed(seed, k) "
+    "(common random numbers); bootstrap of pair i: derive_seed(seed, 7000001, i, h)"
+)
 
 
 def open_store(
@@ -63,60 +123,90 @@ def open_store(
     resume: bool = False,
     force: bool = False,
     command: Sequence[str] | None = None,
-) -> Any:
-    """The comparison's results directory as a crash-safe :class:`sim.experiments.RunStore`.
+    executor: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> PlanSession:
+    """Open the comparison's results folder: lock it, check it, write the manifest.
 
-    Refuses (with :class:`~sim.results.OutputDirError`) a directory holding other files, or
-    earlier results unless ``resume`` (same scenarios, steps and seed) or ``force``.
+    Returns an open :class:`~sim.experiments.plan.PlanSession` to pass to
+    :func:`run_comparison`; the folder stays locked until the session is closed or the
+    process ends (so a report written afterwards is still under the lock). Refuses (with
+    :class:`~sim.errors.OutputDirError`) a folder another command is writing, a folder
+    holding other files, or earlier results unless ``resume`` (same scenarios, steps and
+    seed) or ``force``.
     """
-    from ..experiments import RunStore
+    from ..experiments.plan import PlanSession
 
-    meta = _manifest(setup, dt.datetime.now(dt.UTC), command)
-    return RunStore(
-        Path(out), fingerprint=setup.fingerprint(), manifest=meta, resume=resume, force=force
-    )
+    plan = ComparisonPlan(setup, setup.replicates)
+    session = PlanSession(
+        plan, Path(out), executor=executor, workers=workers, scheduler=scheduler,
+        resume=resume, force=force, command=command,
+    )  # fmt: skip
+    return session.open()
 
 
 def run_comparison(
     setup: ComparisonSetup,
-    store: Any,
+    store: PlanSession | Path | str,
     *,
-    executor: str = "serial",
+    executor: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    resume: bool = False,
+    force: bool = False,
 ) -> Comparison:
     """Run (or resume) the replicates, adding batches until precise enough; summarise.
 
-    Runs go into ``store`` (see :func:`open_store`), one atomic part per finished run, so an
-    interrupted comparison keeps its finished runs and a store opened with ``resume=True``
-    reuses them. ``progress(event, done, total)`` is called with ``event`` ``"start"`` (a batch
-    begins) or ``"run"`` (a run finished).
+    ``store`` is a results folder (opened, locked and closed here, with ``resume`` and
+    ``force``) or a session from :func:`open_store` (left open: its lock is held until it is
+    closed). Runs go in one atomic part per finished run, so an interrupted comparison keeps
+    its finished runs and ``resume=True`` reuses them. ``progress(event, done, total)`` is
+    called with ``event`` ``"start"`` (a batch begins) or ``"run"`` (a run finished).
+    ``executor``/``workers``/``scheduler`` are those of the session when not given.
     """
-    from ..experiments import make_executor, run_tasks
+    if isinstance(store, str | Path):
+        with open_store(
+            setup, Path(store), resume=resume, force=force,
+            executor=executor or "serial", workers=workers, scheduler=scheduler,
+        ) as session:  # fmt: skip
+            return _run(setup, session, progress)
+    if executor is not None:
+        from ..experiments.executors import check_executor
 
-    out = store.out
+        check_executor(executor, workers, scheduler)
+        store.options = {"kind": executor, "workers": workers, "scheduler": scheduler}
+    return _run(setup, store, progress)
+
+
+def _run(
+    setup: ComparisonSetup,
+    session: PlanSession,
+    progress: Callable[[str, int, int], None] | None,
+) -> Comparison:
+    """The adaptive loop over batches of replicates (everything else is the session's)."""
+    out = session.out
     paired = pairing(setup.scenarios)
     flags = {lab: ok for lab, (ok, _) in paired.items()}
     target = setup.replicates
     batches: list[dict[str, Any]] = []
-    with make_executor(
-        executor, workers=workers, scheduler=scheduler, local_directory=out / ".dask"
-    ) as ex:
+    found = session.completed_ids()
+    ran = 0
+    try:
         while True:
-            tasks = setup.tasks(target)
-            todo = len([t for t in tasks if t.run_id not in store.completed_ids()])
+            tasks = ComparisonPlan(setup, target).tasks()
+            done = session.completed_ids()
             if progress:
-                progress("start", len(tasks) - todo, len(tasks))
-            run_tasks(
+                progress("start", sum(t.run_id in done for t in tasks), len(tasks))
+            batch = session.run(
                 tasks,
-                store,
-                ex,
                 progress=(lambda r, s: progress("run", s.skipped + s.done + s.failed, s.total))
                 if progress
                 else None,
             )
-            runs = store.finalise()
+            ran += batch.done + batch.failed
+            runs = session.finalise()
             ts = pd.read_parquet(out / TIMESERIES)
             index = _index(runs, setup, target)
             _check_enough(index, setup)
@@ -131,6 +221,8 @@ def run_comparison(
             if setup.precision is None or met or target >= setup.max_replicates:
                 break
             target = min(setup.max_replicates, target + setup.replicates)
+    finally:
+        session.close_executor()
     failed = sorted(set(runs.loc[runs["status"] != "ok", "run_id"])) if len(runs) else []
     adaptive = {
         "precision": setup.precision,
@@ -141,6 +233,8 @@ def run_comparison(
         "batches": batches,
     }
     seeds = [replicate_seed(setup.seed, k) for k in range(target)]
+    reused = len(found & {t.run_id for t in setup.tasks(target)})
+    uncertainty = list(getattr(setup, "uncertainty", None) or ["simulation noise"])
     extra = {
         "comparison": {
             "replicates": target,
@@ -148,9 +242,12 @@ def run_comparison(
             "replicate_seeds": seeds,
             "paired": {lab: ok for lab, (ok, _) in paired.items()},
             "failed_runs": failed,
+            "reused_runs": reused,
+            "new_runs": ran,
+            "uncertainty": uncertainty,
         }
     }
-    runs = store.finalise(extra)
+    runs = session.finalise(extra)
     used = ts[ts["run_id"].isin(index["run_id"])]
     return Comparison(
         setup=setup,
@@ -164,8 +261,11 @@ def run_comparison(
         replicates=target,
         adaptive=adaptive,
         failed=failed,
-        manifest=store.manifest,
+        manifest=session.manifest,
         out=Path(out),
+        reused=reused,
+        ran=ran,
+        uncertainty=uncertainty,
     )
 
 
@@ -190,31 +290,3 @@ def _check_enough(index: pd.DataFrame, setup: ComparisonSetup) -> None:
             f"fewer than 2 runs finished for {', '.join(short)}, so no interval can be given "
             "(see runs.parquet, column 'error', in the output directory)."
         )
-
-
-def _manifest(
-    setup: ComparisonSetup, started: dt.datetime, command: Sequence[str] | None
-) -> dict[str, Any]:
-    """Provenance of the comparison (see :func:`sim.results.manifest`)."""
-    data = results_manifest(
-        kind="compare",
-        scenarios=setup.scenarios,
-        seeds={
-            "seed": setup.seed,
-            "derivation": "replicate k of every scenario runs with derive_seed(seed, k) "
-            "(common random numbers); bootstrap of pair i: derive_seed(seed, 7000001, i, h)",
-        },
-        started=started,
-        extra={
-            "scenario_files": [str(f.resolve()) for f in setup.files],
-            "labels": setup.labels,
-            "steps": setup.steps,
-            "window": setup.window,
-            "overrides": setup.overrides,
-            "precision": setup.precision,
-            "max_replicates": setup.max_replicates,
-        },
-    )
-    if command is not None:
-        data["command"] = list(command)
-    return data

@@ -18,9 +18,6 @@ References
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,21 +135,38 @@ class ComparisonSetup:
     max_replicates: int = 50
     overrides: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    posterior: Path | None = None  # parameter set k (drawn from it) is used by replicate k
+    parameter_sets: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def uncertainty(self) -> list[str]:
+        """What the intervals cover: simulation noise, and parameter uncertainty if drawn."""
+        out = ["simulation noise"]
+        if self.posterior is not None:
+            out.append(
+                f"parameter uncertainty (a posterior draw per replicate, {self.posterior.name})"
+            )
+        return out
 
     def run_id(self, i: int, k: int) -> str:
         """Run id of replicate ``k`` of scenario ``i`` (letters, digits, ``._-`` only)."""
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", self.files[i].stem)
-        return f"s{i}-{stem}-r{k:04d}"
+        from ..experiments.plan import safe_id
+
+        return f"s{i}-{safe_id(self.files[i].stem)}-r{k:04d}"
 
     def fingerprint(self) -> str:
         """Hash of everything that decides the runs (not how many replicates are wanted)."""
+        from ..experiments.plan import fingerprint
+
         data = {
             "scenarios": [self.scenarios[lab].model_dump(mode="json") for lab in self.labels],
             "steps": self.steps,
             "seed": self.seed,
-            "keep": [list(KEEP.metrics), list(KEEP.timeseries), KEEP.window, KEEP.every],
+            "keep": list(KEEP.as_dict().values()),
         }
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        if self.parameter_sets:  # a posterior decides the runs too
+            data["parameter_sets"] = self.parameter_sets
+        return fingerprint(data)
 
     def tasks(self, replicates: int) -> list[Any]:
         """Run tasks for replicates ``0 .. replicates-1`` of every scenario (same seeds)."""
@@ -162,7 +176,7 @@ class ComparisonSetup:
             RunTask(
                 run_id=self.run_id(i, k),
                 scenario=self.scenarios[label].model_dump(mode="json"),
-                parameters={},
+                parameters=dict(self.parameter_sets[k]) if self.parameter_sets else {},
                 seed=replicate_seed(self.seed, k),
                 steps=self.steps,
                 keep=KEEP,
@@ -194,11 +208,18 @@ def load_setup(
     replicates: int = 10,
     precision: float | None = None,
     max_replicates: int = 50,
+    max_runs: int | None = None,
+    posterior: Path | None = None,
 ) -> ComparisonSetup:
     """Load and validate every scenario (with the same overrides) and check the options.
 
-    Raises :class:`~sim.scenario.ScenarioError` with a message for people.
+    The seed must be in [0, 2**63); the most runs the comparison can make (scenarios x
+    replicates, or x ``max_replicates`` with ``precision``) must not exceed ``max_runs``
+    (default :data:`sim.experiments.limits.MAX_RUNS`). Raises
+    :class:`~sim.scenario.ScenarioError` with a message for people.
     """
+    from ..experiments.limits import MAX_RUNS, check_runs, check_seed
+
     files = [Path(f) for f in files]
     if len(files) < 2:
         raise ScenarioError(
@@ -215,6 +236,12 @@ def load_setup(
         )
     if window < 1:
         raise ScenarioError(f"--window {window}: must be 1 or more steps.")
+    most = max(replicates, max_replicates if precision is not None else replicates)
+    check_runs(
+        len(files) * most,
+        f"{len(files)} scenarios x {most:,} replicates",
+        max_runs=MAX_RUNS if max_runs is None else max_runs,
+    )
     scenarios: dict[str, Scenario] = {}
     labels: list[str] = []
     for path in files:
@@ -239,18 +266,34 @@ def load_setup(
             )
     if steps < 1:
         raise ScenarioError(f"--steps {steps}: a comparison needs at least 1 step.")
+    seed = check_seed(
+        first.seed if seed is None else seed,
+        "--seed" if seed is not None else (f"{files[0]}: seed"),
+    )
+    sets: list[dict[str, Any]] = []
+    if posterior is not None:  # the same set for every scenario of replicate k (still paired)
+        from ..calibrate.posterior import draw_parameter_sets
+
+        sets = draw_parameter_sets(posterior, max(replicates, max_replicates), seed)
+        from ..scenario import parse_override
+
+        given = dict(parse_override(o) for o in overrides)
+        for path in files:  # a posterior parameter the scenarios lack fails here, clearly
+            load_scenario(path, overrides={**given, **sets[0]})
     return ComparisonSetup(
         files=files,
         labels=labels,
         scenarios=scenarios,
         steps=int(steps),
-        seed=int(first.seed if seed is None else seed),
+        seed=seed,
         window=int(window),
         replicates=int(replicates),
         precision=precision,
         max_replicates=int(max_replicates),
         overrides=list(overrides),
         notes=notes,
+        posterior=None if posterior is None else Path(posterior),
+        parameter_sets=sets,
     )
 
 

@@ -34,35 +34,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-N_BOOT = 4000
-LEVEL = 0.95
+from ..intervals import LEVEL, N_BOOT, mean_interval
+from ..intervals import expanded_alpha as _expanded_alpha  # noqa: F401 - kept for callers
+from ..intervals import percentile_bounds as _interval
+from ..intervals import resample_means as _resample_means
 
 
 # --------------------------------------------------------------------------- bootstrap
-def _expanded_alpha(n: int, level: float) -> float:
-    r"""Hesterberg's expanded tail probability :math:`\alpha'` for ``n`` observations."""
-    alpha = 1.0 - level
-    if n < 2:
-        return alpha
-    z = math.sqrt(n / (n - 1)) * stats.t.ppf(1 - alpha / 2, n - 1)
-    return float(2 * stats.norm.sf(z))
-
-
-def _resample_means(x: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
-    """Bootstrap means of the rows of ``x`` (n, m): an array (n_boot, m)."""
-    n = x.shape[0]
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
-    return counts @ x / n
-
-
-def _interval(boot: np.ndarray, n: int, level: float) -> tuple[np.ndarray, np.ndarray]:
-    a = _expanded_alpha(n, level)
-    lo, hi = np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
-    return lo, hi
-
-
 def bootstrap_mean_ci(
     x: np.ndarray,
     rng: np.random.Generator,
@@ -79,14 +58,8 @@ def bootstrap_mean_ci(
     ([0.0, 0.0], [0.0, 0.0])
     """
     x = np.asarray(x, dtype=np.float64)
-    shape = x.shape[1:]
-    flat = x.reshape(x.shape[0], -1)
-    n = flat.shape[0]
-    if n < 2:
-        nan = np.full(shape, np.nan)
-        return nan, nan.copy()
-    lo, hi = _interval(_resample_means(flat, rng, n_boot), n, level)
-    return lo.reshape(shape), hi.reshape(shape)
+    r = mean_interval(x, level=level, method="bootstrap", rng=rng, n_boot=n_boot)
+    return np.asarray(r.low), np.asarray(r.high)
 
 
 def bootstrap_diff_ci(

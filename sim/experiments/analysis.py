@@ -10,6 +10,10 @@ indices are computed on the per-point means (replicate noise averaged out first)
 - Morris (elementary effects): :math:`\mu^*` (mean absolute effect; importance) and
   :math:`\sigma` (spread; interaction or non-linearity), ``SALib.analyze.morris``
   (Campolongo et al. 2007, doi:10.1016/j.envsoft.2006.10.004).
+
+SALib's bootstrap of the confidence intervals is seeded by :func:`salib_seed` from the
+experiment seed, so two analyses of the same results give identical files. (SALib reads
+``seed=0`` as "no seed": the derived seed is never 0.) SALib's warnings are not silenced.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.table import Table
-from scipy import stats
 
 from ..errors import AnalysisError
+from ..intervals import t_interval
 from ..metrics import HEADLINE
 from ..plots import LABELS
 from ..results import MANIFEST, RUNS, TIMESERIES
+from ..rng import derive_seed
 
 __all__ = [
     "AnalysisError",
@@ -35,8 +40,16 @@ __all__ = [
     "analyze_results",
     "morris_indices",
     "point_summary",
+    "salib_seed",
     "sobol_indices",
 ]
+
+#: Spawn key of SALib's resampling stream (run seeds use two keys, point and replicate).
+_SALIB_KEY = 0x5A11B
+#: Rows of the per-point table printed to the console (every row is in points.csv).
+SHOWN_POINTS = 40
+#: Metrics shown as columns of that table.
+SHOWN_METRICS = 4
 
 
 @dataclass
@@ -47,6 +60,15 @@ class Report:
     indices: pd.DataFrame | None = None
     tables: list[Table] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+
+
+def salib_seed(experiment_seed: int) -> int:
+    """Seed of SALib's bootstrap resampling, derived from the experiment seed; never 0.
+
+    >>> salib_seed(11) == salib_seed(11) != salib_seed(12)
+    True
+    """
+    return derive_seed(int(experiment_seed), _SALIB_KEY) or 1
 
 
 def _param_columns(runs: pd.DataFrame) -> list[str]:
@@ -66,7 +88,7 @@ def point_summary(runs: pd.DataFrame, metrics: list[str], level: float = 0.95) -
             n = len(y)
             mean = float(y.mean()) if n else float("nan")
             sd = float(y.std(ddof=1)) if n > 1 else float("nan")
-            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+            low, high = t_interval(mean, sd, n, level)
             rows.append(
                 {
                     "point": int(point),
@@ -75,11 +97,29 @@ def point_summary(runs: pd.DataFrame, metrics: list[str], level: float = 0.95) -
                     "n": n,
                     "mean": mean,
                     "sd": sd,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "ci_low": float(low),
+                    "ci_high": float(high),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _levels_as_text(runs: pd.DataFrame) -> pd.DataFrame:
+    """List-valued parameters (Parquet lists) as one text level each: ``a+b``, ``none`` if empty.
+
+    >>> _levels_as_text(pd.DataFrame({"param.p": [["a", "b"], []]}))["param.p"].tolist()
+    ['a+b', 'none']
+    """
+    out = runs.copy()
+    for c in _param_columns(runs):
+        if (
+            runs[c].dtype == object
+            and runs[c].map(lambda v: isinstance(v, list | np.ndarray)).any()
+        ):
+            out[c] = runs[c].map(
+                lambda v: "+".join(map(str, v)) or "none" if isinstance(v, list | np.ndarray) else v
+            )
+    return out
 
 
 def _point_means(runs: pd.DataFrame, metric: str, n_points: int) -> np.ndarray:
@@ -95,9 +135,14 @@ def _point_means(runs: pd.DataFrame, metric: str, n_points: int) -> np.ndarray:
 
 
 def sobol_indices(
-    runs: pd.DataFrame, problem: dict, metrics: list[str], *, second_order: bool, seed: int = 0
+    runs: pd.DataFrame, problem: dict, metrics: list[str], *, second_order: bool, seed: int
 ) -> pd.DataFrame:
-    """S1 and ST with 95% confidence half-widths, per metric and parameter."""
+    """S1 and ST with 95% confidence half-widths, per metric and parameter.
+
+    ``seed`` seeds SALib's bootstrap of the intervals (must not be 0: see :func:`salib_seed`).
+    """
+    if not seed:
+        raise ValueError("seed must be a non-zero int (SALib treats 0 as no seed)")
     from SALib.analyze import sobol
 
     d = problem["num_vars"]
@@ -126,9 +171,14 @@ def morris_indices(
     metrics: list[str],
     *,
     levels: int,
-    seed: int = 0,
+    seed: int,
 ) -> pd.DataFrame:
-    """mu, mu*, sigma and mu*'s 95% confidence half-width, per metric and parameter."""
+    """mu, mu*, sigma and mu*'s 95% confidence half-width, per metric and parameter.
+
+    ``seed`` seeds SALib's bootstrap of ``mu_star_conf`` (non-zero: see :func:`salib_seed`).
+    """
+    if not seed:
+        raise ValueError("seed must be a non-zero int (SALib treats 0 as no seed)")
     from SALib.analyze import morris
 
     rows = []
@@ -167,7 +217,7 @@ def analyze_results(
     if man.get("kind") != "sweep":
         raise AnalysisError(f"{results}: holds a {man.get('kind')!r} result, not a sweep.")
     exp = man.get("experiment", {})
-    runs = pd.read_parquet(runs_path)
+    runs = _levels_as_text(pd.read_parquet(runs_path))
     kept = [m for m in exp.get("keep", {}).get("metrics", HEADLINE) if m in runs.columns]
     # window means first (steadier than one month's value), then final values
     known = [f"{m}_mean" for m in kept if f"{m}_mean" in runs.columns] + kept
@@ -186,16 +236,19 @@ def analyze_results(
         )
     out = Path(out) if out else results
     out.mkdir(parents=True, exist_ok=True)
+    seed = salib_seed(man.get("seeds", {}).get("experiment_seed", 0))
     points = point_summary(runs, known)
     report = Report(points=points)
     report.files += _write(points, out / "points")
-    report.tables.append(_points_table(points, known[:4], exp.get("name", "")))
+    report.tables.append(_points_table(points, known, exp.get("name", ""), out / "points.csv"))
     report.files += _plot_points(points, out / "points.png")
     ts_path = results / TIMESERIES
     if ts_path.exists() and runs["point"].nunique() <= 12:
         report.files += _plot_series(pd.read_parquet(ts_path), runs, out / "timeseries.png")
     if method == "sobol":
-        idx = sobol_indices(runs, exp["problem"], known, second_order=bool(exp.get("second_order")))
+        idx = sobol_indices(
+            runs, exp["problem"], known, second_order=bool(exp.get("second_order")), seed=seed
+        )
         report.indices = idx
         report.files += _write(idx, out / "sobol")
         report.tables.append(_index_table(idx, ["S1", "S1_conf", "ST", "ST_conf"], "Sobol"))
@@ -204,7 +257,9 @@ def analyze_results(
         )
     elif method == "morris":
         X = _design_matrix(runs, exp["problem"])
-        idx = morris_indices(runs, exp["problem"], X, known, levels=int(exp.get("levels", 4)))
+        idx = morris_indices(
+            runs, exp["problem"], X, known, levels=int(exp.get("levels", 4)), seed=seed
+        )
         report.indices = idx
         report.files += _write(idx, out / "morris")
         report.tables.append(
@@ -241,17 +296,30 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body]) + "\n"
 
 
-def _points_table(points: pd.DataFrame, metrics: list[str], name: str) -> Table:
+def _points_table(points: pd.DataFrame, known: list[str], name: str, csv: Path) -> Table:
+    """Console table of the first points and metrics; its caption says what was left out."""
     params = [
         c
         for c in points.columns
         if c not in ("point", "metric", "n", "mean", "sd", "ci_low", "ci_high")
     ]
-    table = Table(title=f"{name}: mean [95% interval] per design point")
+    metrics = known[:SHOWN_METRICS]
+    n_points = points["point"].nunique()
+    left_out = []
+    if n_points > SHOWN_POINTS:
+        left_out.append(f"the first {SHOWN_POINTS} of {n_points} design points")
+    if len(known) > len(metrics):
+        left_out.append(f"{len(metrics)} of {len(known)} metrics")
+    caption = None
+    if left_out:
+        caption = f"showing {' and '.join(left_out)}; every row is in {csv}" + (
+            " (choose metrics with --metric)" if len(known) > len(metrics) else ""
+        )
+    table = Table(title=f"{name}: mean [95% t interval] per design point", caption=caption)
     for c in ["point", *params, "n", *metrics]:
         table.add_column(c.split(".")[-1], justify="right")
     shown = points[points["metric"].isin(metrics)]
-    for point, grp in list(shown.groupby("point"))[:40]:
+    for point, grp in list(shown.groupby("point"))[:SHOWN_POINTS]:
         first = grp.iloc[0]
         cells = [str(point), *[_fmt(first[p]) for p in params], str(int(first["n"]))]
         for m in metrics:

@@ -17,7 +17,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXECUTORS", "SerialExecutor", "default_workers", "make_executor"]
+from ..errors import GovsimError
+from .guard import OWNER_ENV, worker_init
+
+__all__ = [
+    "EXECUTORS",
+    "ProcessPool",
+    "SerialExecutor",
+    "check_executor",
+    "default_workers",
+    "make_executor",
+]
 
 #: The executor kinds ``govsim sweep --executor`` accepts.
 EXECUTORS = ("serial", "processes", "dask")
@@ -48,6 +58,64 @@ class SerialExecutor(cf.Executor):
         self._shutdown = True
 
 
+class ProcessPool(cf.Executor):
+    """A local :class:`~concurrent.futures.ProcessPoolExecutor` that can be rebuilt when broken.
+
+    Uses the ``forkserver`` start method (safe with the threads of a progress bar). The
+    forkserver and every worker die with the command that started them, however it dies
+    (see :mod:`sim.experiments.guard`).
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._ctx = multiprocessing.get_context("forkserver")
+        os.environ[OWNER_ENV] = str(os.getpid())  # read by the forkserver's guard at start
+        self._ctx.set_forkserver_preload(
+            ["sim.experiments._forkserver_guard", "sim.experiments.tasks"]
+        )
+        self._pool = self._new()
+
+    def _new(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self._ctx,
+            initializer=worker_init,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        """Submit to the current pool."""
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def rebuild(self) -> None:
+        """Replace a broken pool by a fresh one (its futures are lost; resubmit them)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down."""
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def check_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> None:
+    """Check executor options once, before anything starts; raise a :class:`GovsimError`.
+
+    >>> check_executor("processes", scheduler="tcp://h:8786")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sim.errors.GovsimError: --scheduler tcp://h:8786 joins a running Dask cluster: it needs ...
+    """
+    if kind not in EXECUTORS:
+        raise GovsimError(f"--executor {kind!r}: must be one of {', '.join(EXECUTORS)}.")
+    if scheduler is not None and kind != "dask":
+        raise GovsimError(
+            f"--scheduler {scheduler} joins a running Dask cluster: it needs --executor dask, "
+            f"not {kind!r}."
+        )
+    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
+        raise GovsimError(f"--workers {workers}: must be 1 or more.")
+
+
 def default_workers() -> int:
     """Cores this process may use (``os.sched_getaffinity``), at least 1."""
     try:
@@ -69,8 +137,8 @@ def make_executor(
     ----------
     kind : {"serial", "processes", "dask"}
         ``serial`` runs in this process; ``processes`` uses a local
-        :class:`~concurrent.futures.ProcessPoolExecutor` (``forkserver`` start method, safe with
-        the threads of a progress bar); ``dask`` connects to ``scheduler`` if given, else starts
+        :class:`ProcessPool` (``forkserver``; workers die with the command and a broken pool
+        is rebuilt); ``dask`` connects to ``scheduler`` if given, else starts
         a ``LocalCluster`` of ``workers`` single-threaded worker processes on 127.0.0.1.
     workers : int, optional
         Worker processes (default: the cores available). Ignored for ``serial`` and when
@@ -86,12 +154,7 @@ def make_executor(
     ...     ex.submit(pow, 2, 10).result()
     1024
     """
-    if kind not in EXECUTORS:
-        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {kind!r}")
-    if scheduler is not None and kind != "dask":
-        raise ValueError("--scheduler needs --executor dask")
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be 1 or more, not {workers}")
+    check_executor(kind, workers, scheduler)
     if kind == "serial":
         ex = SerialExecutor()
         try:
@@ -99,10 +162,11 @@ def make_executor(
         finally:
             ex.shutdown()
     elif kind == "processes":
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.experiments.tasks"])
-        with cf.ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=ctx) as ex:
-            yield ex
+        pool = ProcessPool(workers or default_workers())
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         with _dask_executor(workers, scheduler, local_directory) as ex:
             yield ex
@@ -129,7 +193,7 @@ def _dask_executor(
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=":0",  # any free port: no clash with 8787
+            dashboard_address="127.0.0.1:0",  # loopback only, any free port
             **kwargs,
         ) as cluster,
         Client(cluster) as client,

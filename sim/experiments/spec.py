@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import itertools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +51,18 @@ from ..scenario import (
     scenario_from_dict,
 )
 from ..schema import Scenario
+from .limits import MAX_RUNS, MAX_SEED, check_runs
+from .plan import fingerprint
 from .tasks import Keep, RunTask
 
-__all__ = ["DESIGNS", "Experiment", "ExperimentError", "load_experiment"]
+__all__ = ["DESIGNS", "SEED_DERIVATION", "Experiment", "ExperimentError", "load_experiment"]
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
+
+SEED_DERIVATION = (
+    "run seed = sim.rng.derive_seed(experiment seed, design point, replicate): "
+    "numpy SeedSequence(seed, spawn_key=(point, replicate)), first 63 bits"
+)
 
 
 class _Strict(BaseModel):
@@ -71,7 +76,9 @@ class ExperimentSection(_Strict):
     design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
     replicates: int = Field(1, ge=1, le=1_000_000, description="Runs per design point.")
     steps: int | None = Field(None, ge=0, le=100_000, description="Default: the scenario's.")
-    seed: int = Field(0, ge=0, description="Experiment seed; each run's seed derives from it.")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="Experiment seed; each run's seed derives from it."
+    )
     samples: int | None = Field(
         None, ge=1, le=10_000_000, description="lhs: points; sobol: base N; morris: trajectories."
     )
@@ -107,7 +114,10 @@ class ExperimentFile(_Strict):
 
 @dataclass
 class Experiment:
-    """A validated experiment: its base scenario, design points and run tasks."""
+    """A validated experiment: its base scenario, design points and run tasks.
+
+    Implements :class:`sim.experiments.plan.Plan` (kind ``"sweep"``).
+    """
 
     path: Path
     name: str
@@ -122,6 +132,44 @@ class Experiment:
     text: str = ""
     fingerprint: str = ""
     design_matrix: list[list[float]] = field(default_factory=list)
+    kind: str = "sweep"
+    resumable: bool = True
+    run_ids: str = "p<point>-r<replicate>"
+
+    @property
+    def scenarios(self) -> dict[str, Scenario]:
+        """The base scenario (with the overrides)."""
+        return {"scenario": self.scenario}
+
+    @property
+    def seeds(self) -> dict[str, Any]:
+        """The experiment seed and how each run's seed derives from it."""
+        return {"seed": self.spec.experiment.seed, "derivation": SEED_DERIVATION}
+
+    def manifest_extra(self) -> dict[str, Any]:
+        """The experiment file, design and what is kept (read by ``govsim analyze``)."""
+        ex = self.spec.experiment
+        return {
+            "experiment": {
+                "name": self.name,
+                "file": str(self.path),
+                "text": self.text,
+                "design": ex.design,
+                "replicates": ex.replicates,
+                "steps": self.steps,
+                "samples": ex.samples,
+                "levels": ex.levels,
+                "second_order": ex.second_order,
+                "common_seeds": ex.common_seeds,
+                "parameters": {k: list(v) for k, v in self.parameters.items()},
+                "integer_parameters": [k for k, v in self.integer.items() if v],
+                "overrides": self.spec.overrides,
+                "keep": self.keep.as_dict(),
+                "problem": self.problem,
+                "points": len(self.points),
+                "runs": len(self.points) * ex.replicates,
+            }
+        }
 
     @property
     def design(self) -> str:
@@ -164,8 +212,12 @@ class Experiment:
 
 
 # --------------------------------------------------------------------------- loading
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and expand an experiment file (see the module docstring)."""
+def load_experiment(path: str | Path, *, max_runs: int | None = MAX_RUNS) -> Experiment:
+    """Read, validate and expand an experiment file (see the module docstring).
+
+    A design of more than ``max_runs`` runs (points x replicates, estimated before any point is
+    sampled) is refused; ``None`` lifts the cap.
+    """
     path = Path(path)
     raw = read_toml(path, what="experiment")
     text = path.read_text(encoding="utf-8")
@@ -194,6 +246,14 @@ def load_experiment(path: str | Path) -> Experiment:
 
     params, integer = _check_parameters(spec, data, path)
     keep = _keep(spec.keep, scenario, path)
+    n_points = design_size(spec, params)
+    check_runs(
+        n_points * ex.replicates,
+        f"{_where(path, ('experiment', 'design'))}: design = {ex.design!r} with "
+        f"{n_points:,} points x {ex.replicates:,} replicates",
+        max_runs=max_runs,
+        error=ExperimentError,
+    )
     points, problem, matrix = _design(spec, params, integer, path)
     steps = scenario.steps if ex.steps is None else ex.steps
     exp = Experiment(
@@ -427,6 +487,23 @@ def _keep(section: KeepSection, scenario: Scenario, path: Path) -> Keep:
     return Keep(metrics=metrics, window=section.window, timeseries=ts, every=section.every)
 
 
+def design_size(spec: ExperimentFile, params: dict[str, Any]) -> int:
+    """Points of the design, counted before sampling.
+
+    grid: the product of the level counts; lhs: N; sobol: N (D + 2), or N (2D + 2) with
+    second-order indices; morris: N (D + 1) (N = ``samples``, D = parameters).
+    """
+    ex = spec.experiment
+    if ex.design == "grid":
+        return math.prod(len(v) for v in params.values())
+    n, d = int(ex.samples or 0), len(params)
+    if ex.design == "lhs":
+        return n
+    if ex.design == "sobol":
+        return n * (2 * d + 2 if ex.second_order else d + 2)
+    return n * (d + 1)
+
+
 def _design(
     spec: ExperimentFile, params: dict[str, Any], integer: dict[str, bool], path: Path
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, list[list[float]]]:
@@ -446,13 +523,10 @@ def _design(
 
         X = latin.sample(problem, n, seed=ex.seed)
     elif ex.design == "sobol":
-        import warnings
-
         from SALib.sample import sobol
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2
-            X = sobol.sample(problem, n, calc_second_order=ex.second_order, seed=ex.seed)
+        # not silenced: SALib warns when N is not a power of 2 (the design loses balance)
+        X = sobol.sample(problem, n, calc_second_order=ex.second_order, seed=ex.seed)
     else:
         from SALib.sample import morris
 
@@ -475,12 +549,6 @@ def _fingerprint(exp: Experiment) -> str:
         "common_seeds": ex.common_seeds,
         "steps": exp.steps,
         "points": exp.points,
-        "keep": [
-            list(exp.keep.metrics),
-            exp.keep.window,
-            list(exp.keep.timeseries),
-            exp.keep.every,
-        ],
+        "keep": list(exp.keep.as_dict().values()),
     }
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return fingerprint(payload)

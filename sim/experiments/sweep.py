@@ -1,27 +1,19 @@
-"""Run a whole experiment: tasks -> executor -> store, with provenance in the manifest."""
+"""Run a whole experiment: the sweep's plan through :func:`~sim.experiments.plan.execute_plan`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..results import manifest
-from .executors import make_executor
-from .spec import Experiment
-from .store import RunStore
-from .tasks import SweepSummary, run_tasks
+from .limits import MAX_RUNS
+from .plan import execute_plan
+from .spec import SEED_DERIVATION, Experiment, load_experiment
+from .tasks import SweepSummary
 
-__all__ = ["SEED_DERIVATION", "run_sweep"]
-
-SEED_DERIVATION = (
-    "run seed = sim.rng.derive_seed(experiment seed, design point, replicate): "
-    "numpy SeedSequence(seed, spawn_key=(point, replicate)), first 63 bits"
-)
+__all__ = ["SEED_DERIVATION", "run_sweep", "sweep_file"]
 
 
 def run_sweep(
@@ -40,61 +32,40 @@ def run_sweep(
 
     ``on_start(total, already_done)`` is called once the store knows what is left;
     ``progress(result, summary)`` after each run. Returns the counts and ``runs.parquet``.
+    The folder is locked for the whole sweep (a second writer is refused at once).
     """
-    out = Path(out)
-    started = dt.datetime.now(dt.UTC)
-    data = manifest(
-        kind="sweep",
-        scenarios={"scenario": experiment.scenario},
-        seeds={"experiment_seed": experiment.spec.experiment.seed, "derivation": SEED_DERIVATION},
-        started=started,
-        extra=_experiment_record(experiment, executor, workers, scheduler),
+    outcome = execute_plan(
+        experiment,
+        Path(out),
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        force=force,
+        progress=progress,
+        on_start=on_start,
     )
-    store = RunStore(
-        out, fingerprint=experiment.fingerprint, manifest=data, resume=resume, force=force
-    )
-    tasks = experiment.tasks()
-    if on_start is not None:
-        done = store.completed_ids()
-        on_start(len(tasks), sum(t.run_id in done for t in tasks))
-    scratch = out / ".dask"
-    try:
-        with make_executor(executor, workers, scheduler, local_directory=scratch) as ex:
-            summary = run_tasks(tasks, store, ex, progress=progress)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    runs = store.finalise()
-    return summary, runs
+    return outcome.summary, outcome.runs
 
 
-def _experiment_record(
-    exp: Experiment, executor: str, workers: int | None, scheduler: str | None
-) -> dict[str, Any]:
-    ex = exp.spec.experiment
-    return {
-        "experiment": {
-            "name": exp.name,
-            "file": str(exp.path),
-            "text": exp.text,
-            "design": ex.design,
-            "replicates": ex.replicates,
-            "steps": exp.steps,
-            "samples": ex.samples,
-            "levels": ex.levels,
-            "second_order": ex.second_order,
-            "common_seeds": ex.common_seeds,
-            "parameters": {k: list(v) for k, v in exp.parameters.items()},
-            "integer_parameters": [k for k, v in exp.integer.items() if v],
-            "overrides": exp.spec.overrides,
-            "keep": {
-                "metrics": list(exp.keep.metrics),
-                "window": exp.keep.window,
-                "timeseries": list(exp.keep.timeseries),
-                "every": exp.keep.every,
-            },
-            "problem": exp.problem,
-            "points": len(exp.points),
-            "runs": len(exp.points) * ex.replicates,
-        },
-        "executor": {"kind": executor, "workers": workers, "scheduler": scheduler},
-    }
+def sweep_file(
+    path: Path,
+    out: Path | None = None,
+    *,
+    max_runs: int | None = MAX_RUNS,
+    on_loaded: Callable[[Experiment], None] | None = None,
+    **options: Any,
+) -> tuple[Experiment, SweepSummary, pd.DataFrame, Path]:
+    """Load the experiment file ``path`` and run it (``govsim sweep``).
+
+    ``out`` defaults to ``results/<file stem>``; ``max_runs`` caps the design size (None: no
+    cap); ``on_loaded(experiment)`` is called before any run; other keywords go to
+    :func:`run_sweep`. Returns the experiment, counts, ``runs.parquet`` and the folder.
+    """
+    path = Path(path)
+    exp = load_experiment(path, max_runs=max_runs)
+    if on_loaded is not None:
+        on_loaded(exp)
+    out = Path(out) if out is not None else Path("results") / path.stem
+    summary, runs = run_sweep(exp, out, **options)
+    return exp, summary, runs, out

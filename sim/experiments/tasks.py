@@ -1,31 +1,62 @@
-"""One run of a sweep as a picklable task, its execution, and the loop that feeds a store.
+"""One run of a plan as a picklable task, its execution, and the loop that feeds a store.
 
 :func:`execute` never raises: a run that fails becomes a :class:`FailedRun` holding the error,
 so one bad design point cannot stop a sweep. :func:`run_tasks` submits only runs the store does
 not already hold and writes each result the moment it arrives, keeping a bounded number of runs
 in flight (a killed sweep loses at most those).
+
+*A dead worker fails only the runs it held.* When a local process pool breaks (a worker killed
+by the OS, say), every run in flight is tried again on a rebuilt pool, one at a time, so the run
+that kills its worker is found; it is retried at most ``retries`` times and then recorded as
+failed, and every other run goes on. ``SweepSummary.worker_deaths`` and ``retried`` count it.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
+import os
+import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..errors import GovsimError
 from ..metrics import HEADLINE
-from ..runner import RunResult, run_scenario
+from ..runner import RunResult, run_scenario, runs_row
 from ..schema import Scenario
 
 if TYPE_CHECKING:
     from .store import RunStore
 
-__all__ = ["FailedRun", "Keep", "RunTask", "SweepSummary", "execute", "run_tasks"]
+__all__ = [
+    "RETRIES",
+    "TEST_KILL_WORKER",
+    "FailedRun",
+    "Keep",
+    "NonFiniteMetricError",
+    "RunTask",
+    "SweepSummary",
+    "execute",
+    "run_tasks",
+]
+
+#: Times a run whose worker died is tried again before it is recorded as failed.
+RETRIES = 2
+
+#: Test-only hook (documented in docs/sweeps.md): a worker process running a run whose id is in
+#: this comma-separated environment variable kills itself with SIGKILL, as the OS's OOM killer
+#: would. With ``GOVSIM_TEST_KILL_ONCE=<dir>`` it does so only once per run id (a marker file in
+#: ``<dir>`` remembers). Never active in the main process, so serial runs are unaffected.
+TEST_KILL_WORKER = "GOVSIM_TEST_KILL_WORKER"
+_TEST_KILL_ONCE = "GOVSIM_TEST_KILL_ONCE"
 
 
 @dataclass(frozen=True)
@@ -49,6 +80,15 @@ class Keep:
     timeseries: tuple[str, ...] = HEADLINE
     every: int = 1
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON data, the one form used by fingerprints and manifests.
+
+        >>> Keep(metrics=("a",), timeseries=()).as_dict()
+        {'metrics': ['a'], 'window': 0, 'timeseries': [], 'every': 1}
+        """
+        data = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
 
 @dataclass(frozen=True)
 class RunTask:
@@ -66,7 +106,7 @@ class RunTask:
 
 @dataclass
 class FailedRun:
-    """A run that raised: who it was and what went wrong."""
+    """A run that raised (or lost its worker): who it was and what went wrong."""
 
     run_id: str
     seed: int
@@ -76,21 +116,25 @@ class FailedRun:
     scenario_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def runs_row(self) -> dict[str, Any]:
-        """One row of ``runs.parquet`` with ``status = "failed"`` and the error text.
+    @classmethod
+    def from_task(cls, task: RunTask, error: str, seconds: float = 0.0) -> FailedRun:
+        """The failed run of ``task`` (the one builder of failures)."""
+        return cls(
+            run_id=task.run_id,
+            seed=task.seed,
+            parameters={k: _scalar(v) for k, v in task.parameters.items()},
+            error=error,
+            seconds=seconds,
+            scenario_name=str(task.scenario.get("name", "")),
+            extra={"point": task.point, "replicate": task.replicate},
+        )
 
-        Like :meth:`sim.runner.RunResult.runs_row`, no wall time (rows are reproducible).
-        """
-        row: dict[str, Any] = {
-            "run_id": self.run_id,
-            "scenario": self.scenario_name,
-            "seed": self.seed,
-            "status": "failed",
-            "error": self.error,
-        }
-        row.update({f"param.{k}": v for k, v in self.parameters.items()})
-        row.update(self.extra)
-        return row
+    def runs_row(self) -> dict[str, Any]:
+        """One row of ``runs.parquet`` with ``status = "failed"`` (see :func:`runs_row`)."""
+        return runs_row(
+            self.run_id, self.scenario_name, self.seed, self.parameters, self.extra,
+            error=self.error,
+        )  # fmt: skip
 
 
 @dataclass
@@ -102,30 +146,105 @@ class SweepSummary:
     done: int = 0
     failed: int = 0
     failed_ids: list[str] = field(default_factory=list)
+    worker_deaths: int = 0
+    retried: int = 0
 
 
-def execute(task: RunTask) -> RunResult | FailedRun:
-    """Run one task; return its (trimmed) result, or a :class:`FailedRun` if anything raised."""
+class NonFiniteMetricError(ArithmeticError):
+    """A run ended with a NaN or infinite headline metric (its message names metric and cause)."""
+
+
+def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> RunResult | FailedRun:
+    """Run one task; return its (trimmed) result, or a :class:`FailedRun` if anything raised.
+
+    A headline metric that is NaN or infinite at the last step fails the run (see
+    :func:`check_finite`). ``progress(step)`` is called after each step (serial runs only).
+    """
     start = time.perf_counter()
-    extra = {"point": task.point, "replicate": task.replicate}
-    name = str(task.scenario.get("name", ""))
+    _test_kill_hook(task.run_id)
     try:
         scenario = Scenario.model_validate(task.scenario)
         result = run_scenario(
-            scenario, task.seed, task.steps, run_id=task.run_id, parameters=task.parameters
-        )
-        return _trim(result, task.keep, extra)
-    except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
-        text = "".join(traceback.format_exception_only(exc)).strip()
-        return FailedRun(
+            scenario,
+            task.seed,
+            task.steps,
             run_id=task.run_id,
-            seed=task.seed,
-            parameters={k: _scalar(v) for k, v in task.parameters.items()},
-            error=text,
-            seconds=time.perf_counter() - start,
-            scenario_name=name,
-            extra=extra,
+            parameters=task.parameters,
+            progress=progress,
         )
+        check_finite(result, task)
+        return _trim(result, task.keep, {"point": task.point, "replicate": task.replicate})
+    except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
+        if isinstance(exc, NonFiniteMetricError | GovsimError):  # ours: the message is for people
+            text = f"{type(exc).__name__}: {exc}"
+        else:
+            text = "".join(traceback.format_exception_only(exc)).strip()
+        return FailedRun.from_task(task, text, time.perf_counter() - start)
+
+
+def check_finite(result: RunResult, task: RunTask) -> None:
+    """Raise :class:`NonFiniteMetricError` if a headline metric ends NaN or infinite.
+
+    The message names the metrics and the likely cause: the run's parameters with the largest
+    magnitudes (at or above 1e9), else the parameters the plan set for this run.
+    """
+    bad = {m: result.final[m] for m in HEADLINE if m in result.final}
+    bad = {m: v for m, v in bad.items() if not math.isfinite(v)}
+    if not bad:
+        return
+    values = {**_numbers(task.scenario), **_numbers(task.parameters)}
+    huge = sorted(((k, v) for k, v in values.items() if abs(v) >= 1e9), key=lambda kv: -abs(kv[1]))
+    if huge:
+        cause = (
+            "likely cause: "
+            + ", ".join(f"{k} = {v:g}" for k, v in huge[:3])
+            + (" (far outside the documented range: see docs/parameters.md)")
+        )
+    elif task.parameters:
+        cause = "check the parameters of this run: " + ", ".join(
+            f"{k} = {v!r}" for k, v in task.parameters.items()
+        )
+    else:
+        cause = "check the scenario's parameters against docs/parameters.md"
+    metrics = ", ".join(f"{m} = {v}" for m, v in bad.items())
+    raise NonFiniteMetricError(
+        f"headline metric(s) not finite at the end of the run (step {task.steps}): {metrics}; "
+        f"{cause}."
+    )
+
+
+def _numbers(data: Any, prefix: str = "") -> dict[str, float]:
+    """Every numeric leaf of nested scenario data, by dotted path."""
+    out: dict[str, float] = {}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.update(_numbers(v, f"{prefix}{k}."))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            key = v.get("name", i) if isinstance(v, dict) else i
+            out.update(_numbers(v, f"{prefix}{key}."))
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        out[prefix[:-1]] = float(data)
+    return out
+
+
+def _test_kill_hook(run_id: str) -> None:
+    """Test-only: SIGKILL this worker process if ``run_id`` is named (see TEST_KILL_WORKER)."""
+    names = os.environ.get(TEST_KILL_WORKER)
+    if not names or run_id not in names.split(","):
+        return
+    import multiprocessing
+
+    if multiprocessing.parent_process() is None:
+        return  # the main process: never
+    once = os.environ.get(_TEST_KILL_ONCE)
+    if once:
+        marker = Path(once) / f"{run_id}.killed"
+        try:
+            marker.touch(exist_ok=False)
+        except FileExistsError:
+            return
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _scalar(value: Any) -> Any:
@@ -164,57 +283,120 @@ def run_tasks(
     *,
     progress: Callable[[RunResult | FailedRun, SweepSummary], None] | None = None,
     max_in_flight: int = 64,
+    retries: int = RETRIES,
+    step_progress: Callable[[int], None] | None = None,
 ) -> SweepSummary:
     """Submit the tasks the store lacks and write each result to the store as it finishes.
 
     At most ``max_in_flight`` runs are submitted and unfinished at any time, so memory stays
     bounded and a crash loses at most those runs. ``progress(result, summary)`` is called after
-    each result is stored.
+    each result is stored. If ``executor`` has a ``rebuild()`` method (the local process pool)
+    a broken pool is rebuilt and the runs it held are retried one at a time, each at most
+    ``retries`` times (see the module docstring); any other lost run is recorded as failed.
+    ``step_progress(step)`` is passed to :func:`execute` (a serial executor only).
     """
     tasks = list(tasks)
     completed = store.completed_ids()
-    todo = [t for t in tasks if t.run_id not in completed]
-    summary = SweepSummary(total=len(tasks), skipped=len(tasks) - len(todo))
+    queue = deque(t for t in tasks if t.run_id not in completed)
+    summary = SweepSummary(total=len(tasks), skipped=len(tasks) - len(queue))
+    suspects: deque[RunTask] = deque()  # in flight when a pool broke: retried one at a time
+    deaths: dict[str, int] = {}
     pending: set[cf.Future] = set()
     owner: dict[cf.Future, RunTask] = {}
+    rebuild = getattr(executor, "rebuild", None)
+    extra_args = (step_progress,) if step_progress is not None else ()
 
-    def collect(futures: Iterable[cf.Future]) -> None:
-        for fut in futures:
-            task = owner.pop(fut)
+    def record(result: RunResult | FailedRun) -> None:
+        store.add(result)
+        if isinstance(result, FailedRun):
+            summary.failed += 1
+            summary.failed_ids.append(result.run_id)
+        else:
+            summary.done += 1
+        if progress is not None:
+            progress(result, summary)
+
+    def broken_pool(fut: cf.Future, isolated: bool) -> None:
+        """Every future of the pool is lost: rebuild it and queue its runs as suspects."""
+        lost = [owner[fut], *(t for f, t in owner.items() if f is not fut)]
+        for f in pending:
+            f.cancel()
+        owner.clear()
+        pending.clear()
+        summary.worker_deaths += 1
+        rebuild()
+        if isolated:  # it ran alone: it is the run that killed its worker
+            task = lost[0]
+            deaths[task.run_id] = deaths.get(task.run_id, 0) + 1
+            if deaths[task.run_id] > retries:
+                record(
+                    FailedRun.from_task(
+                        task,
+                        f"worker process died while running this run "
+                        f"({deaths[task.run_id]} times, e.g. killed by the OS for memory); "
+                        "other runs were not affected",
+                    )
+                )
+                lost = lost[1:]
+        summary.retried += len(lost)
+        suspects.extendleft(reversed(lost))
+
+    def collect(finished: Iterable[cf.Future], isolated: bool) -> None:
+        for fut in finished:
+            if fut not in owner:
+                continue  # lost with a broken pool, already re-queued
             try:
                 result = fut.result()  # execute() never raises; a lost worker does
-            except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-                result = FailedRun(
-                    run_id=task.run_id,
-                    seed=task.seed,
-                    parameters=dict(task.parameters),
-                    error=f"worker lost: {type(exc).__name__}: {exc}",
-                    scenario_name=str(task.scenario.get("name", "")),
-                    extra={"point": task.point, "replicate": task.replicate},
+            except cf.BrokenExecutor:
+                if rebuild is None:
+                    record(FailedRun.from_task(owner.pop(fut), "worker lost: the pool broke"))
+                    continue
+                broken_pool(fut, isolated)
+                return
+            except Exception as exc:  # noqa: BLE001 - e.g. Dask's KilledWorker
+                result = FailedRun.from_task(
+                    owner[fut], f"worker lost: {type(exc).__name__}: {exc}"
                 )
-            store.add(result)
-            if isinstance(result, FailedRun):
-                summary.failed += 1
-                summary.failed_ids.append(result.run_id)
-            else:
-                summary.done += 1
-            if progress is not None:
-                progress(result, summary)
+            owner.pop(fut)
+            record(result)
+
+    def submit(task: RunTask, again: deque[RunTask]) -> bool:
+        """Submit ``task``; if the pool is found broken, put it back in ``again`` (False)."""
+        try:
+            fut = executor.submit(execute, task, *extra_args)
+        except cf.BrokenExecutor:
+            if rebuild is None:
+                raise
+            if pending:  # their futures will report the break: handle it there, once
+                again.appendleft(task)
+                return False
+            summary.worker_deaths += 1
+            rebuild()
+            fut = executor.submit(execute, task, *extra_args)
+        owner[fut] = task
+        pending.add(fut)
+        return True
 
     try:
-        for task in todo:
-            fut = executor.submit(execute, task)
-            owner[fut] = task
-            pending.add(fut)
-            finished = {f for f in pending if f.done()}
-            pending -= finished
-            collect(finished)
-            while len(pending) >= max_in_flight:
-                finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                collect(finished)
-        while pending:
-            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            collect(finished)
+        while queue or suspects or pending:
+            if suspects:  # one at a time, until the run that kills its worker is found
+                if not pending:
+                    submit(suspects.popleft(), suspects)
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                pending.difference_update(done)
+                collect(done, isolated=True)
+                continue
+            while queue and len(pending) < max_in_flight and not suspects:
+                if not submit(queue.popleft(), queue):
+                    break
+                done = {f for f in pending if f.done()}  # a serial run: record it at once
+                pending.difference_update(done)
+                collect(done, isolated=False)
+            if not pending:
+                continue
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            pending.difference_update(done)
+            collect(done, isolated=False)
     finally:
         for fut in pending:
             fut.cancel()

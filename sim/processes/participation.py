@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from ..kernels import kernels
 from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 
 if TYPE_CHECKING:
@@ -151,10 +152,34 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     else:
         share = world.graph.neighbour_share(pop.participating)
     o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
-    chance = rng.random(n) < o
+    chance_draw = rng.random(n)
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
+    stay_draw = rng.random(n)
+    fused = kernels(n) if spec.rule == "threshold" else None
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        theta0, youth_cut = _theta_parts(world, spec)
+        willing = fused.participation_threshold(
+            share,
+            theta0,
+            pop.efficacy,
+            pop.trust_local,
+            youth_cut,
+            float(spec.motivation_efficacy),
+            float(spec.motivation_trust),
+            chance_draw,
+            o,
+            pop.participating,
+            stay_draw,
+            float(spec.persistence),
+        )
+        mobilised = world.signals.mobilised
+        if mobilised is not None:
+            willing |= mobilised
+        pop.participating = willing
+        return
+    chance = chance_draw < o
     # last month's participants stay involved without a fresh opportunity (a panel, a group)
-    chance |= pop.participating & (rng.random(n) < spec.persistence)
+    chance |= pop.participating & (stay_draw < spec.persistence)
     if spec.rule == "threshold":
         # theta = threshold + cost d - m_E E - m_T T - youth cut, left to right as written
         theta = world.derived(
@@ -185,3 +210,18 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     if mobilised is not None:  # a campaign brought these in this month, willing or not
         willing |= mobilised
     pop.participating = willing
+
+
+def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
+    """Cached parts of the effective threshold: ``threshold + c d`` and the youth cut."""
+    pop, prog = world.population, world.programmes
+    theta0 = world.derived(
+        "participation.theta0", lambda: pop.threshold + spec.cost_deprivation * pop.deprivation
+    )
+    youth_cut = world.derived(
+        "participation.youth_cut",
+        lambda: (
+            prog.youth_threshold_cut * (world.councils.has("youth_trust")[pop.council] & pop.youth)
+        ),
+    )
+    return theta0, np.broadcast_to(np.asarray(youth_cut, dtype=np.float64), theta0.shape)

@@ -58,9 +58,11 @@ __all__ = [
     "TITLE",
     "Spec",
     "allocate",
+    "allocate_from",
     "central_shares",
     "init",
     "need",
+    "static_parts",
     "step",
     "tenant_influence",
     "voice_shares",
@@ -136,22 +138,88 @@ def allocate(
     >>> r.round(3).tolist()   # representative voices: resources follow need exactly
     [1.0, 1.0, 2.0, 2.0]
     """
-    k = len(budget_per_head)
-    groups = council.astype(np.int64) * 5 + quintile
+    parts = static_parts(need, council, quintile, len(budget_per_head), central_targeting)
+    return allocate_from(
+        parts,
+        need,
+        voice_share,
+        budget_per_head,
+        efficiency,
+        coproduced_share,
+        responsiveness,
+        bonus,
+        overhead,
+    )
+
+
+def static_parts(
+    need: np.ndarray, council: np.ndarray, quintile: np.ndarray, k: int, targeting: float
+) -> dict[str, np.ndarray]:
+    r"""What the allocation derives from need and council membership alone (kept between steps).
+
+    Group codes :math:`5c + q`, residents :math:`N_c`, mean need :math:`\bar n_c`, the central
+    priorities' factor :math:`(1-\kappa) + \kappa\, n_i / \bar n_c` and need by group.
+    """
+    council = council.astype(np.intp)
+    groups = council * 5 + quintile
     n_c = np.bincount(council, minlength=k).astype(float)
     need_c = np.bincount(council, weights=need, minlength=k)
     mean_need = np.divide(need_c, n_c, out=np.ones(k), where=n_c > 0)
-    central = budget_per_head[council] * (
-        (1 - central_targeting) + central_targeting * need / mean_need[council]
-    )
-    need_g = np.bincount(groups, weights=need, minlength=5 * k)
+    return {
+        "council": council,
+        "groups": groups,
+        "n_c": n_c,
+        "mean_need": mean_need,
+        "central_factor": (1 - targeting) + targeting * need / mean_need[council],
+        "need_g": np.bincount(groups, weights=need, minlength=5 * k),
+    }
+
+
+def allocate_from(
+    parts: dict[str, np.ndarray],
+    need: np.ndarray,
+    voice_share: np.ndarray,
+    budget_per_head: np.ndarray,
+    efficiency: np.ndarray,
+    coproduced_share: np.ndarray,
+    responsiveness: np.ndarray,
+    bonus: float,
+    overhead: float,
+) -> np.ndarray:
+    """:func:`allocate` from its :func:`static_parts` (the one implementation of the rule).
+
+    Per-council factors are formed before they are spread over citizens (a scalar when there
+    is one council: the same products, without a gather), and products are taken in place,
+    left to right as the equation is written.
+    """
+    council, groups, n_c = parts["council"], parts["groups"], parts["n_c"]
+    k = len(budget_per_head)
+    r_c, e_c, s_c = responsiveness, efficiency, coproduced_share
+
+    def spread(per_council: np.ndarray):
+        return per_council[0] if k == 1 else per_council[council]
+
+    central = spread(budget_per_head)
+    central *= parts["central_factor"]
+    need_g = parts["need_g"]
     per_need_g = np.divide(voice_share.ravel(), need_g, out=np.zeros(5 * k), where=need_g > 0)
-    voice = (budget_per_head * n_c)[council] * per_need_g[groups] * need
-    r = responsiveness[council]
-    s = coproduced_share[council]
-    e = efficiency[council]
-    co = (1 - overhead) * (1 + bonus * r) * e * (r * voice + (1 - r) * central)
-    return (1 - s) * central * e + s * co
+    voice = spread(budget_per_head * n_c)
+    voice *= per_need_g[groups]
+    voice *= need
+    co_factor = (1 - overhead) * (1 + bonus * r_c) * e_c
+    mix = spread(r_c)
+    mix *= voice
+    rest = spread(1 - r_c)
+    rest *= central
+    mix += rest
+    co = spread(co_factor)
+    co *= mix
+    received = spread(1 - s_c)
+    received *= central
+    received *= spread(e_c)
+    co *= spread(s_c)
+    received += co
+    return received
 
 
 def central_shares(
@@ -184,17 +252,16 @@ def init(world: World, spec: Spec, rng: np.random.Generator) -> None:
 def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Allocate this month's services and record quality and value for money.
 
-    The arithmetic is that of :func:`allocate`, term for term and in the same order (so the
-    results are identical), with what depends only on need and councils kept between steps
-    and per-council factors formed before they are spread over citizens.
+    The allocation is :func:`allocate`'s (through :func:`allocate_from`), with its
+    :func:`static_parts` kept between steps as a derived table.
     """
     pop, cs, g, prog = world.population, world.councils, world.government, world.programmes
     k = cs.count
     st = world.derived(
         "services.static",
-        lambda: _static(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
+        lambda: static_parts(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
     )
-    council, groups, n_c, mean_need = st["council"], st["groups"], st["n_c"], st["mean_need"]
+    groups, n_c, mean_need = st["groups"], st["n_c"], st["mean_need"]
     budget = cs.budget * world.budget_multiplier * (1 - g.austerity * g.grant_share) * mean_need
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
@@ -210,34 +277,17 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
     )
-    # allocate(), with per-council factors spread over citizens once (a scalar when there is
-    # one council: the same products, without a gather)
-    r_c, e_c, s_c = cs.responsiveness, cs.efficiency, coop
-
-    def spread(per_council: np.ndarray):
-        return per_council[0] if k == 1 else per_council[council]
-
-    central = spread(budget)
-    central *= st["central_factor"]
-    per_need_g = np.divide(
-        world.voice_share.ravel(), st["need_g"], out=np.zeros(5 * k), where=st["need_g"] > 0
+    received = allocate_from(
+        st,
+        pop.need,
+        world.voice_share,
+        budget,
+        cs.efficiency,
+        coop,
+        cs.responsiveness,
+        spec.coproduction_bonus,
+        spec.participation_overhead,
     )
-    voice = spread(budget * n_c)
-    voice *= per_need_g[groups]
-    voice *= pop.need
-    co_factor = (1 - spec.participation_overhead) * (1 + spec.coproduction_bonus * r_c) * e_c
-    mix = spread(r_c)
-    mix *= voice
-    rest = spread(1 - r_c)
-    rest *= central
-    mix += rest
-    co = spread(co_factor)
-    co *= mix
-    received = spread(1 - s_c)
-    received *= central
-    received *= spread(e_c)
-    co *= spread(s_c)
-    received += co
     need_eff = world.derived(
         "services.need_eff",
         lambda: (
@@ -268,22 +318,3 @@ def tenant_influence(world: World, prog: ProgrammesSpec) -> np.ndarray:
             cs.has("tenant_voice")[pop.council] & pop.tenant, prog.tenant_voice_influence, 1.0
         ),
     )
-
-
-def _static(
-    need: np.ndarray, council: np.ndarray, quintile: np.ndarray, k: int, targeting: float
-) -> dict[str, np.ndarray]:
-    """What the allocation derives from need and council membership alone."""
-    council = council.astype(np.intp)
-    groups = council * 5 + quintile
-    n_c = np.bincount(council, minlength=k).astype(float)
-    need_c = np.bincount(council, weights=need, minlength=k)
-    mean_need = np.divide(need_c, n_c, out=np.ones(k), where=n_c > 0)
-    return {
-        "council": council,
-        "groups": groups,
-        "n_c": n_c,
-        "mean_need": mean_need,
-        "central_factor": (1 - targeting) + targeting * need / mean_need[council],
-        "need_g": np.bincount(groups, weights=need, minlength=5 * k),
-    }

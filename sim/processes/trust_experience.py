@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..kernels import kernels
 from ..schema_base import ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -147,6 +148,10 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Update trust in council and national government from this month's experience."""
     pop = world.population
     local = pop.service_quality
+    fused = kernels(pop.size)
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        _step_fused(world, spec, fused)
+        return
     national = national_performance(world, spec.national_blame)
     old_national = pop.trust_national
     pop.trust_local = asymmetric_update(
@@ -172,3 +177,35 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     pop.expectation_national = adapt_expectation(
         pop.expectation_national, national, spec.expectation_rate
     )
+
+
+def _step_fused(world: World, spec: Spec, fused) -> None:
+    """:func:`step` through the fused kernel (same bits as the numpy rules above)."""
+    pop = world.population
+    local = pop.service_quality
+    old_national = pop.trust_national
+    if spec.cynicism > 0:  # from this month's expectations, before they adapt
+        national = national_performance(world, spec.national_blame)
+        pop.disposition_local = ratchet(
+            pop.disposition_local, local, pop.expectation_local, spec.cynicism
+        )
+        pop.disposition_national = ratchet(
+            pop.disposition_national, national, pop.expectation_national, spec.cynicism
+        )
+    tl, tn, el, en = fused.trust_experience(
+        pop.trust_local,
+        old_national,
+        pop.expectation_local,
+        pop.expectation_national,
+        local,
+        float(world.government.performance + world.news),
+        float(spec.national_blame),
+        float(spec.up_rate),
+        float(spec.down_rate),
+        float(spec.expectation_rate),
+    )
+    pop.trust_local, pop.trust_national = tl, tn
+    gov = world.parties.government
+    if gov >= 0:
+        pop.trust_party[:, gov] = np.clip(pop.trust_party[:, gov] + (tn - old_national), 0, 1)
+    pop.expectation_local, pop.expectation_national = el, en

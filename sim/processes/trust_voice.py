@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..kernels import kernels
 from ..schema_base import ProcessSpec, Unit
 from .services import tenant_influence
 
@@ -120,6 +121,33 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     h = np.bincount(c_p[heard_p], minlength=k).astype(float)
     i = np.bincount(c_p[~heard_p], minlength=k).astype(float)
     record = voice_record(h, i, size)
+    fused = kernels(pop.size)
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        tl, tn, eff = fused.trust_voice(
+            pop.participating,
+            heard,
+            council,
+            spec.legitimacy_spillover * record,
+            float(spec.heard_trust_gain),
+            float(spec.ignored_trust_loss),
+            float(spec.heard_efficacy_gain),
+            float(spec.ignored_efficacy_loss),
+            float(prog.youth_efficacy),
+            float(prog.land_trust_efficacy),
+            cs.has("youth_trust"),
+            pop.youth,
+            cs.has("community_land_trust"),
+            pop.land_trust_eligible,
+            float(spec.national_share),
+            pop.trust_local,
+            pop.trust_national,
+            pop.efficacy,
+        )
+        if spec.national_share > 0 and len(parts):
+            pop.trust_national = tn
+        pop.trust_local, pop.efficacy = tl, eff
+        pop.heard, pop.ignored = heard, ignored
+        return
     trust_change = (spec.legitimacy_spillover * record)[council]
     trust_change[parts] = np.where(heard_p, spec.heard_trust_gain, 0.0) - np.where(
         ~heard_p, spec.ignored_trust_loss, 0.0

@@ -5,6 +5,6 @@
 
 from __future__ import annotations
 
-from .render import REPORT, SUMMARY_CSV, SUMMARY_MD, build_context, write_report
+from .render import REPORT, ROBUSTNESS_CSV, SUMMARY_CSV, SUMMARY_MD, build_context, write_report
 
-__all__ = ["REPORT", "SUMMARY_CSV", "SUMMARY_MD", "build_context", "write_report"]
+__all__ = ["REPORT", "ROBUSTNESS_CSV", "SUMMARY_CSV", "SUMMARY_MD", "build_context", "write_report"]

@@ -19,22 +19,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..compare.meaning import GROUP_LABELS  # noqa: E402
 from ..plots import LABELS  # noqa: E402
 
-__all__ = ["PALETTE", "colours", "group_figure", "spread_figure", "timeseries_figure"]
+__all__ = [
+    "PALETTE",
+    "colours",
+    "group_figure",
+    "robustness_figure",
+    "spread_figure",
+    "timeseries_figure",
+]
 
 #: Scenario colours (colour-blind-safe "Dark2" order, the first scenario in slate grey).
 PALETTE = ("#5b6770", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
-GROUP_LABELS = {
-    "all": "Everyone",
-    "q1": "Least deprived fifth",
-    "q2": "2nd fifth",
-    "q3": "Middle fifth",
-    "q4": "4th fifth",
-    "q5": "Most deprived fifth",
-    "youth": "Young people (16-24)",
-    "tenants": "Social tenants",
-}
 SHORT = {
     "trust_local": "Trust in council",
     "trust_national": "Trust in national govt",
@@ -167,3 +165,30 @@ def group_figure(summary: pd.DataFrame, labels: Sequence[str], horizon: str = "f
         ax.locator_params(axis="x", nbins=4)
     fig.supxlabel("difference from the first scenario (95% interval)", fontsize=8)
     return _svg(fig, f"groups-{horizon}", "Differences from the first scenario by group")
+
+
+def robustness_figure(findings: pd.DataFrame) -> str:
+    """Share of plausible parameter settings in which each finding holds (horizontal bars)."""
+    from ..compare.meaning import PROSE
+
+    f = findings.reset_index(drop=True)
+    names = []
+    for _, r in f.iterrows():
+        name = PROSE.get(r["metric"], r["metric"])
+        if r["group"] != "all":
+            name = f"{name}: {GROUP_LABELS.get(r['group'], r['group']).lower()}"
+        if len(name) > 48:
+            name = name[:46] + "..."
+        names.append(name)
+    share = 100 * f["share"].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7.6, 0.28 * len(f) + 0.9), layout="constrained")
+    y = np.arange(len(f))[::-1]
+    colour = np.where(share >= 90, "#1a7f37", np.where(share >= 50, "#b07a00", "#b4232c"))
+    ax.barh(y, share, color=colour, height=0.62)
+    for yi, s in zip(y, share, strict=True):
+        ax.text(min(s + 1.5, 93), yi, f"{s:.0f}%", va="center", fontsize=8)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of plausible settings in which the finding holds (%)", fontsize=8)
+    _style(ax)
+    return _svg(fig, "robustness", "Share of plausible settings in which each finding holds")

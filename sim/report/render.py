@@ -22,6 +22,7 @@ from ..metrics import HEADLINE
 from ..plots import LABELS
 from ..results import atomic_write_bytes
 from . import figures
+from .brief import MEANING, QUOTABLE_REPLICATES, brief, coverage_sentence, warnings
 from .figures import GROUP_LABELS, colours
 from .text import (
     caveats,
@@ -35,11 +36,12 @@ from .text import (
     verdict,
 )
 
-__all__ = ["REPORT", "SUMMARY_CSV", "SUMMARY_MD", "build_context", "write_report"]
+__all__ = ["REPORT", "ROBUSTNESS_CSV", "SUMMARY_CSV", "SUMMARY_MD", "build_context", "write_report"]
 
 REPORT = "report.html"
 SUMMARY_MD = "summary.md"
 SUMMARY_CSV = "summary.csv"
+ROBUSTNESS_CSV = "robustness.csv"
 
 
 def _env() -> jinja2.Environment:
@@ -65,8 +67,14 @@ def _command(argv: list[str]) -> str:
     return shlex.join(["govsim" if Path(argv[0]).name == "govsim" else argv[0], *argv[1:]])
 
 
-def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any]:
-    """Everything the templates show, as plain data (figures as SVG markup if ``figures_on``)."""
+def build_context(
+    comp: Comparison, *, figures_on: bool = True, robustness: Any | None = None
+) -> dict[str, Any]:
+    """Everything the templates show, as plain data (figures as SVG markup if ``figures_on``).
+
+    ``robustness`` is the :class:`~sim.compare.robustness.Robustness` of ``govsim compare
+    --robustness N``, if it was run.
+    """
     setup = comp.setup
     labels = setup.labels
     base = labels[0]
@@ -129,6 +137,8 @@ def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any
                 "paired": ok,
                 "reason": reason,
                 "effect_kind": "d_z" if ok else "d",
+                "brief": brief(comp, label, final, robustness=robustness),
+                "robustness": robustness.sentences(label) if robustness is not None else [],
             }
         )
     diff = comp.differences
@@ -139,7 +149,9 @@ def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any
     argv = list(man.get("command") or [])
     seeds = man.get("comparison", {}).get("replicate_seeds") or []
     ctx: dict[str, Any] = {
-        "title": " and ".join(pretty(lab) for lab in labels[1:]) + f" against {pretty(base)}",
+        "title": (
+            " and ".join(pretty(lab) for lab in labels[1:]) + f" against {pretty(base)}"
+        ).capitalize(),
         "baseline": base,
         "labels": labels,
         "scenarios": scenarios,
@@ -151,7 +163,13 @@ def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any
         "replicates": comp.replicates,
         "population": sorted({sc["population"] for sc in scenarios}),
         "overrides": setup.overrides,
-        "caveats": caveats(comp),
+        "caveats": caveats(comp, robustness),
+        "warnings": warnings(comp),
+        "coverage": coverage_sentence(getattr(comp, "uncertainty", None) or [], robustness),
+        "quotable": QUOTABLE_REPLICATES,
+        "meanings": [{"label": LABELS.get(m, m), "text": MEANING[m]} for m in HEADLINE],
+        "robustness": _robustness_context(robustness),
+        "runs_note": _runs_note(comp),
         "replication": replication_note(comp),
         "headline": [{"metric": m, "label": LABELS.get(m, m)} for m in HEADLINE],
         "provenance": {
@@ -171,7 +189,34 @@ def build_context(comp: Comparison, *, figures_on: bool = True) -> dict[str, Any
     }
     if figures_on:
         ctx["figures"] = _figures(comp)
+        if robustness is not None and len(robustness.findings):
+            ctx["figures"]["robustness"] = Markup(figures.robustness_figure(robustness.findings))
     return ctx
+
+
+def _runs_note(comp: Comparison) -> str:
+    reused, ran = getattr(comp, "reused", 0), getattr(comp, "ran", 0)
+    if not reused:
+        return ""
+    return f"Resumed: {reused} finished runs were reused and {ran} were run."
+
+
+def _robustness_context(rob: Any | None) -> dict[str, Any] | None:
+    if rob is None:
+        return None
+    rs = rob.rsetup
+    return {
+        "n_sets": rob.n_sets,
+        "replicates": rs.replicates,
+        "ranges": [
+            {"path": r.path, "low": r.low, "high": r.high, "words": r.words, "reason": r.reason}
+            for r in rs.ranges
+        ],
+        "skipped": rs.skipped,
+        "prim": rob.prim,
+        "failed": rob.failed,
+        "runs": len(rs.tasks()),
+    }
 
 
 def _figures(comp: Comparison) -> dict[str, Any]:
@@ -193,11 +238,15 @@ def _figures(comp: Comparison) -> dict[str, Any]:
     }
 
 
-def write_report(comp: Comparison, out: Path) -> dict[str, Path]:
-    """Write ``report.html``, ``summary.md`` and ``summary.csv`` into ``out`` (atomically)."""
+def write_report(comp: Comparison, out: Path, *, robustness: Any | None = None) -> dict[str, Path]:
+    """Write ``report.html``, ``summary.md`` and ``summary.csv`` into ``out`` (atomically).
+
+    With ``robustness`` also ``robustness.csv``: one row per finding, the share of parameter
+    sets where it holds and the region where it reverses.
+    """
     out = Path(out)
     env = _env()
-    ctx = build_context(comp)
+    ctx = build_context(comp, robustness=robustness)
     paths = {"html": out / REPORT, "md": out / SUMMARY_MD, "csv": out / SUMMARY_CSV}
     html = env.get_template("report.html.j2").render(**ctx)
     atomic_write_bytes(paths["html"], html.encode("utf-8"))
@@ -205,6 +254,11 @@ def write_report(comp: Comparison, out: Path) -> dict[str, Path]:
     atomic_write_bytes(paths["md"], md.encode("utf-8"))
     csv = _csv(comp.summary)
     atomic_write_bytes(paths["csv"], csv.encode("utf-8"))
+    if robustness is not None:
+        paths["robustness"] = out / ROBUSTNESS_CSV
+        table = robustness.findings.drop(columns=["coverage", "density"])
+        text = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+        atomic_write_bytes(paths["robustness"], text.encode("utf-8"))
     return paths
 
 

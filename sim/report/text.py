@@ -8,9 +8,12 @@ from typing import Any
 import pandas as pd
 
 from ..compare import Comparison, Horizon
+from ..compare.meaning import GOOD_WHEN_HIGHER, PROSE
 from ..plots import LABELS
 
 __all__ = [
+    "GOOD_WHEN_HIGHER",
+    "PROSE",
     "caveats",
     "finding",
     "fmt",
@@ -22,33 +25,6 @@ __all__ = [
     "replication_note",
     "verdict",
 ]
-
-#: Which direction is good news for a metric (None: neither, e.g. value for money is relative).
-GOOD_WHEN_HIGHER = {
-    "trust_local": True,
-    "trust_national": True,
-    "participation": True,
-    "turnout": True,
-    "efficacy": True,
-    "service_quality": True,
-    "value_for_money": True,
-    "participation_gap": False,
-    "trust_gini": False,
-}
-
-
-#: Short names of the measures for running prose.
-PROSE = {
-    "trust_local": "trust in the council",
-    "trust_national": "trust in national government",
-    "participation": "taking part",
-    "turnout": "turnout",
-    "efficacy": "political efficacy",
-    "service_quality": "service quality",
-    "value_for_money": "value for money",
-    "participation_gap": "the participation gap between least and most deprived",
-    "trust_gini": "inequality of trust",
-}
 
 
 def pretty(label: str) -> str:
@@ -136,8 +112,13 @@ def headline_findings(comp: Comparison, scenario: str, horizon: Horizon) -> list
 
 def overview(findings: list[dict[str, Any]], scenario: str, baseline: str) -> str:
     """One sentence counting clear rises, falls and no-clear-differences."""
-    up = [PROSE.get(f["metric"], f["label"]) for f in findings if f["verdict"] == "higher"]
-    down = [PROSE.get(f["metric"], f["label"]) for f in findings if f["verdict"] == "lower"]
+
+    def name(f: dict[str, Any]) -> str:
+        text = PROSE.get(f["metric"], f["label"])
+        return text + " (a loss)" if f["tone"] == "bad" else text
+
+    up = [name(f) for f in findings if f["verdict"] == "higher"]
+    down = [name(f) for f in findings if f["verdict"] == "lower"]
     same = [f for f in findings if f["verdict"] in ("no clear difference", "identical")]
     if len(same) == len(findings) and all(f["verdict"] == "identical" for f in findings):
         return (
@@ -160,7 +141,7 @@ def overview(findings: list[dict[str, Any]], scenario: str, baseline: str) -> st
 
 def group_highlights(comp: Comparison, scenario: str, horizon: Horizon) -> list[str]:
     """Per group variable, the groups with a clear rise and those with a clear fall."""
-    from .figures import GROUP_LABELS
+    from ..compare.meaning import GROUP_LABELS
 
     s = comp.summary
     rows = s[(s["scenario"] == scenario) & (s["horizon"] == horizon.name) & (s["group"] != "all")]
@@ -214,8 +195,8 @@ def replication_note(comp: Comparison) -> str | None:
     )
 
 
-def caveats(comp: Comparison) -> list[str]:
-    """What a reader must keep in mind, specific to this comparison where possible."""
+def caveats(comp: Comparison, robustness: Any | None = None) -> list[str]:
+    """What a reader must keep in mind (the warnings that decide quoting are in the brief)."""
     out = [
         "This is a model, not a forecast. The numbers say what follows from the model's "
         "assumptions about how trust, participation and services respond to the way a council "
@@ -224,33 +205,24 @@ def caveats(comp: Comparison) -> list[str]:
         "organisation and candidates, migration and demographic change, and money beyond a "
         "single council budget share. People are drawn from simple distributions, not from a "
         "census of a real area.",
-        "The intervals show the spread across replicates (simulation noise) only. They say "
-        "nothing about uncertainty in the model's own coefficients: check how much the "
-        "conclusions depend on them with a sensitivity analysis (govsim sweep with a Sobol or "
-        "Morris design, then govsim analyze; see docs/ODD.md for every coefficient and its "
-        "source).",
     ]
-    n = comp.replicates
-    if n < 10:
+    covered = list(getattr(comp, "uncertainty", None) or ["simulation noise"])
+    if any("parameter" in u for u in covered):
+        out.append("The intervals cover " + " and ".join(covered) + ".")
+    elif robustness is not None:
         out.append(
-            f"Only {n} replicates per scenario: the intervals are rough (with so few runs the "
-            "bootstrap interval can be little wider than the range of the runs). Use "
-            + (
-                "--replicates 20 or more, or --precision, before quoting them."
-                if comp.adaptive.get("precision") is None
-                else "a smaller --precision or a higher --max-replicates before quoting them."
-            )
+            "The intervals show the spread across replicates (simulation noise) only. "
+            f"Uncertainty in the model's own coefficients is covered separately: the comparison "
+            f"was repeated over {robustness.n_sets} plausible parameter settings (see where the "
+            "findings break); those shares are estimates from that many settings, not intervals."
         )
-    for ok, reason in comp.paired.values():
-        if not ok:
-            out.append(f"Unpaired comparison: {reason}")
-    note = replication_note(comp)
-    if note:
-        out.append(note)
-    if comp.failed:
+    else:
         out.append(
-            f"{len(comp.failed)} run(s) failed and are left out (see runs.parquet, column "
-            f"'error'): {', '.join(comp.failed[:5])}{' ...' if len(comp.failed) > 5 else ''}."
+            "The intervals show the spread across replicates (simulation noise) only. They say "
+            "nothing about uncertainty in the model's own coefficients: rerun with --robustness "
+            "40 to repeat the comparison over plausible settings of them (docs/compare.md), or "
+            "run a sensitivity analysis (govsim sweep with a Sobol or Morris design, then govsim "
+            "analyze; docs/ODD.md lists every coefficient and its source)."
         )
     steps = comp.setup.steps
     interval = comp.setup.scenarios[comp.setup.labels[0]].processes.elections

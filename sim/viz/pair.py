@@ -133,6 +133,7 @@ class ClassroomSettings:
     mean_degree: float | None = None
     cooperation: tuple[float | None, float | None] = (None, None)
     responsiveness: tuple[float | None, float | None] = (None, None)
+    roots: tuple[str, ...] | None = None  # read scenario files only inside these (dashboard)
 
     def path(self, side: int) -> Path:
         """The scenario file of side 0 (left) or 1 (right)."""
@@ -195,7 +196,9 @@ def check_settings(
     notes: list[str] = []
     for side in (0, 1):
         try:
-            sc = load_scenario(settings.path(side), overrides=settings.overrides(side))
+            sc = load_scenario(
+                settings.path(side), overrides=settings.overrides(side), roots=settings.roots
+            )
         except ScenarioError as exc:
             errors.append(str(exc))
             continue

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import ResultsError
@@ -88,10 +87,13 @@ def result_bands(
     r"""Centre line and interval of ``metric`` at each step, per group of runs.
 
     ``band="spread"``: median and the 5th-95th percentiles of the runs (where runs land).
-    ``band="ci"``: mean and its 95% confidence interval, :math:`\bar x \pm 1.96\, s/\sqrt{n}`
-    (how sure the average is).  Returns columns ``group, step, centre, low, high, runs``.
+    ``band="ci"``: mean and its 95% Student-t interval over the runs,
+    :math:`\bar x \pm t_{0.975,n-1}\, s/\sqrt{n}` (how sure the average is; see
+    :func:`sim.intervals.t_interval`; no band where a step has fewer than two runs).
+    Returns columns ``group, step, centre, low, high, runs``.
     """
     ts = results.timeseries[["run_id", "step", metric]]
+    ts = ts.astype({metric: "float64"})  # flags are booleans: bands of their share
     if by:
         ts = ts.merge(results.runs[["run_id", by]], on="run_id", how="left")
         ts = ts.rename(columns={by: "group"})
@@ -99,9 +101,11 @@ def result_bands(
         ts = ts.assign(group="all runs")
     g = ts.groupby(["group", "step"], sort=True)[metric]
     if band == "ci":
-        mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
-        half = 1.96 * sd / np.sqrt(n.clip(lower=1))
-        out = pd.DataFrame({"centre": mean, "low": mean - half, "high": mean + half, "runs": n})
+        from ..intervals import t_interval
+
+        mean, sd, n = g.mean(), g.std(ddof=1), g.count()
+        low, high = t_interval(mean.to_numpy(), sd.to_numpy(), n.to_numpy())
+        out = pd.DataFrame({"centre": mean, "low": low, "high": high, "runs": n}, index=mean.index)
     else:
         out = pd.DataFrame(
             {"centre": g.median(), "low": g.quantile(0.05), "high": g.quantile(0.95),

@@ -51,8 +51,13 @@ def dashboard_url(tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
     log_path = tmp_path_factory.mktemp("dashboard") / "server.log"
     log = log_path.open("w")
+    # the tests' scenario and results folders live under pytest's temporary folder: let the
+    # dashboard read there (it reads only the project's folders and those it is given); many
+    # test tabs come and go, so allow more sessions than the default (test_security checks it)
+    tmp = str(tmp_path_factory.getbasetemp())
+    args = [sys.executable, "-m", "sim", "dashboard", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+        [*args, "--scenarios", tmp, "--results", tmp, "--max-sessions", "64"],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,0 +1,113 @@
+"""The fused numba kernels give the same bits as the numpy reference rules (issue 11)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sim
+from sim import kernels
+
+pytest.importorskip("numba")
+
+STATE = ("trust_local", "trust_national", "efficacy", "participating", "expectation_local")
+
+
+def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=None):
+    monkeypatch.setenv("GOVSIM_KERNELS", which)
+    assert kernels.backend() == which
+    sc = sim.load_scenario(scenario) if scenario else None
+    m = sim.GovernanceModel(sc, rng=7, **overrides)
+    m.run(steps=steps)
+    df = m.datacollector.get_model_vars_dataframe()
+    return df, {k: np.array(getattr(m.population, k), copy=True) for k in STATE}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"population.size": 1500},
+        {"population.size": 800, "processes.trust_experience.cynicism": 0.3},
+        {"population.size": 800, "processes.participation.persistence": 0.9},
+    ],
+    ids=["default", "cynicism", "persistent"],
+)
+def test_numba_matches_numpy_bit_for_bit(monkeypatch, overrides):
+    """Whole runs through both paths agree exactly: metrics table and citizen state."""
+    df_np, st_np = _run(monkeypatch, "numpy", overrides)
+    df_nb, st_nb = _run(monkeypatch, "numba", overrides)
+    assert df_np.shape == df_nb.shape
+    assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
+    assert df_np.to_numpy(float).std(axis=0).max() > 0  # the runs do move
+    for k in STATE:
+        assert st_np[k].tobytes() == st_nb[k].tobytes(), k
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["scenarios/lambeth_youth_trust.toml", "scenarios/croydon_community_land_trust.toml"],
+)
+def test_numba_matches_numpy_with_programmes(monkeypatch, scenario):
+    """Youth trust and land trust programmes (efficacy paths of trust from voice) agree too."""
+    df_np, st_np = _run(monkeypatch, "numpy", {}, 12, scenario)
+    df_nb, st_nb = _run(monkeypatch, "numba", {}, 12, scenario)
+    assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
+    for k in STATE:
+        assert st_np[k].tobytes() == st_nb[k].tobytes(), k
+
+
+def test_trust_experience_kernel_matches_rules():
+    """The fused trust update equals the documented numpy rules on random inputs."""
+    from sim.processes.trust_experience import adapt_expectation, asymmetric_update
+
+    rng = np.random.default_rng(3)
+    n = 10_000
+    tl, tn, el, en, q = (rng.random(n) for _ in range(5))
+    seen, blame, up, down, rate = 0.47, 0.3, 0.05, 0.15, 0.15
+    nat = (1 - blame) * seen + blame * q
+    got = kernels._compiled().trust_experience(tl, tn, el, en, q, seen, blame, up, down, rate)
+    want = (
+        asymmetric_update(tl, q, el, up, down),
+        asymmetric_update(tn, nat, en, up, down),
+        adapt_expectation(el, q, rate),
+        adapt_expectation(en, nat, rate),
+    )
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
+
+
+def test_bad_choice_is_named(monkeypatch):
+    """An unknown GOVSIM_KERNELS value is refused with the allowed values."""
+    monkeypatch.setenv("GOVSIM_KERNELS", "cuda")
+    with pytest.raises(ValueError, match="numpy, numba, auto"):
+        kernels.backend()
+
+
+def test_help_does_not_import_numba():
+    """numba is imported lazily: ``govsim --help`` does not pay for it."""
+    code = (
+        "import runpy, sys\nsys.argv = ['govsim', '--help']\n"
+        "try:\n    runpy.run_module('sim', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "assert 'numba' not in sys.modules, 'numba imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
+    """``auto`` (the default) uses the numpy path when numba is not installed."""
+    monkeypatch.delenv("GOVSIM_KERNELS", raising=False)
+    monkeypatch.setattr(kernels, "_numba_available", lambda: False)
+    assert kernels.backend() == "numpy"
+    assert kernels.kernels(10**7) is None
+
+
+def test_auto_uses_numpy_for_small_populations(monkeypatch):
+    """``auto`` leaves small models on numpy (importing numba would cost more than it saves)."""
+    monkeypatch.setenv("GOVSIM_KERNELS", "auto")
+    assert kernels.kernels(kernels.AUTO_MIN_SIZE - 1) is None
+    assert kernels.kernels(kernels.AUTO_MIN_SIZE) is not None
+    monkeypatch.setenv("GOVSIM_KERNELS", "numba")
+    assert kernels.kernels(10) is not None
