@@ -151,7 +151,7 @@ def test_typed_folders_outside_are_refused(chromium, server, planted):
     # item 12: both models used to disappear)
     card = tab.page.locator(".scenario-card", has_text="good one")
     card.get_by_role("button", name="Show on the left").click()
-    tab.page.locator(".stat-month").first.wait_for(timeout=30_000)
+    tab.page.locator(".month-counter").first.wait_for(timeout=30_000)
     titles = tab.texts(".model-title")
     assert "good one" in titles[0] and "cooperative council" in titles[1], titles
     tab.page.get_by_role("button", name="Scenarios", exact=True).click()
@@ -272,7 +272,7 @@ def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
         tab = Tab(page, url)
         tab.open()
         tab.click("Play")
-        tab.wait_numbers(".stat-month", lambda v: min(v) >= 3)
+        tab.wait_numbers(".month-counter", lambda v: min(v) >= 3)
         assert _kernels(url)["has_connected"] == 1
         playing = _cpu_rate(proc.pid)
         os.killpg(browser.pid, signal.SIGKILL)  # no unload, no close beacon
