@@ -390,9 +390,19 @@ class MobiliseEvent(_EventBase):
 
 
 class ElectionEvent(_EventBase):
-    """A general election is called (snap election)."""
+    """A general election is held this month (a snap election, or a dated one in a timeline).
+
+    ``winner`` imposes who forms the government: the national result, for a population that
+    does not decide it alone (Scots under a UK government). The citizens still vote, and
+    turnout, shares and the winners' and losers' trust follow their votes against that winner.
+    """
 
     kind: Literal["election"]
+    winner: str | None = Field(
+        None,
+        max_length=200,
+        description="Party that forms the government (default: the party with most votes).",
+    )
 
 
 Event = Annotated[
@@ -453,12 +463,13 @@ class Scenario(_Strict):
         known = set(self.council_names())
         parties = [p.name for p in self.parties]
         for i, ev in enumerate(self.events):
-            party = getattr(ev, "party", None)
-            if party is not None and party not in parties:
-                raise ValueError(
-                    f"events[{i}].party names {party!r}, which is not a party of this scenario "
-                    f"(parties: {', '.join(parties)})"
-                )
+            for field in ("party", "winner"):
+                party = getattr(ev, field, None)
+                if party is not None and party not in parties:
+                    raise ValueError(
+                        f"events[{i}].{field} names {party!r}, which is not a party of this "
+                        f"scenario (parties: {', '.join(parties)})"
+                    )
             for name in ev.councils or []:
                 if name not in known:
                     raise ValueError(

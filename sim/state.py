@@ -111,6 +111,10 @@ class Signals:
     ----------
     election_called : bool
         An ``election`` event called a snap election this month (events -> elections).
+    election_winner : str or None
+        The party an ``election`` event says forms the government (the national result, for
+        an electorate that does not decide it alone), or None: the most votes win
+        (events -> elections).
     election_held : bool
         An election was held this month (elections -> observation).
     mobilised : numpy.ndarray or None
@@ -119,6 +123,7 @@ class Signals:
     """
 
     election_called: bool = False
+    election_winner: str | None = None
     election_held: bool = False
     mobilised: np.ndarray | None = None
 

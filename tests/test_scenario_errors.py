@@ -63,6 +63,11 @@ CASES = {
         "[population]\nsize = 40000000\n[network]\nmean_degree = 900\n",
         ["needs about", "GB of memory", "available"],
     ),
+    "event_unknown_winner": (
+        '[[parties]]\nname = "A"\n[[parties]]\nname = "B"\n'
+        '[[events]]\nstep = 3\nkind = "election"\nwinner = "C"\n',
+        ["events[0].winner", "'C'", "not a party", "A, B"],
+    ),
     "two_governments": (
         '[[parties]]\nname = "A"\nin_government = true\n[[parties]]\nname = "B"\n'
         "in_government = true\n",

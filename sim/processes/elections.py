@@ -12,10 +12,11 @@ their own efficacy (drawn with the Gumbel-max trick):
 .. math::  U_{ip} = -\beta_x |x_i - x_p| + \beta_P T_{ip} + \beta_C\, C_p E_i + \epsilon_{ip},
            \quad \epsilon_{ip} \sim \mathrm{Gumbel}(0, 1).
 
-The party with most votes forms the government.  Swing is Butler swing between the two
-leading parties of the previous election (at the first election, of the step-0 poll: the
-shares expected from the initial population).  Winners' voters gain trust in national government
-and losers' voters lose some (Anderson et al. 2005, "Losers' Consent").
+The party with most votes forms the government, unless an ``election`` event names the
+``winner`` (the national result, for a population that does not decide it alone: Scots under
+a UK government).  Swing is Butler swing between the two leading parties of the previous
+election (at the first election, of the step-0 poll: the shares expected from the initial
+population).  Winners' voters gain trust in national government and losers' voters lose some (Anderson et al. 2005, "Losers' Consent").
 
 References
 ----------
@@ -159,7 +160,8 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     shares = counts / counts.sum() if counts.sum() > 0 else np.full(k, 1.0 / k)
     # against the previous election, or at the first one against the step-0 poll
     world.swing = butler_swing(parties.vote_share, shares)
-    winner = int(np.argmax(shares))
+    imposed = world.signals.election_winner
+    winner = parties.names.index(imposed) if imposed is not None else int(np.argmax(shares))
     world.government_changed = winner != parties.government
     parties.government = winner
     parties.vote_share = shares

@@ -117,6 +117,7 @@ def apply_event(world: World, event) -> None:
         pop.participating = pop.participating | signals.mobilised
     elif kind == "election":
         world.signals.election_called = True
+        world.signals.election_winner = event.winner
 
 
 def recover_performance(performance: float, baseline: float, rate: float) -> float:
