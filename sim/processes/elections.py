@@ -16,7 +16,8 @@ The party with most votes forms the government, unless an ``election`` event nam
 ``winner`` (the national result, for a population that does not decide it alone: Scots under
 a UK government).  Swing is Butler swing between the two leading parties of the previous
 election (at the first election, of the step-0 poll: the shares expected from the initial
-population).  Winners' voters gain trust in national government and losers' voters lose some (Anderson et al. 2005, "Losers' Consent").
+population).  Winners' voters gain trust in national government and losers' voters lose
+some (Anderson et al. 2005, "Losers' Consent").
 
 References
 ----------
