@@ -74,9 +74,10 @@ if [ "$want_test" = 1 ]; then
   step "installing govsim + the test extra from uv.lock into .venv (uv sync --locked --extra test)"
   "$uv" sync --locked --extra test
 else
-  # --inexact: keep test tools a developer already has in .venv
-  step "installing govsim from uv.lock into .venv (uv sync --locked)"
-  "$uv" sync --locked --inexact
+  # --inexact: keep test tools a developer already has in .venv. The extras calibrate (pyabc,
+  # for govsim calibrate) and fast (numba, the fused kernels) are what a researcher runs.
+  step "installing govsim + the calibrate and fast extras from uv.lock into .venv (uv sync --locked --extra calibrate --extra fast)"
+  "$uv" sync --locked --inexact --extra calibrate --extra fast
 fi
 
 if [ "$want_test" = 1 ]; then

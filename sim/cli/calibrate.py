@@ -18,7 +18,8 @@ HELP = (
     "posterior, posterior-predictive bands, fit figures and calibration.html.\n\n"
     "The calibration file names the scenario, the priors (by dotted parameter path), the target "
     "series and years with their weights, the held-out years and any competing models. "
-    "Needs the optional extra: pip install 'govsim[calibrate]'.\n\n"
+    "Needs the optional extra: pip install 'govsim\\[calibrate]' (scripts/bootstrap.sh "
+    "installs it).\n\n"
     "Example: govsim calibrate calibrations/uk_small.toml --executor processes --workers 2"
 )
 
