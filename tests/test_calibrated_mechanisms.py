@@ -5,7 +5,8 @@ The calibrated UK world (``scenarios/uk_calibrated.toml``) keeps most of the cra
 mechanisms and knock each out on the same seeds: the asymmetric trust update (recovery far
 slower than the fall, :mod:`sim.processes.trust_experience`) and the negatively biased news
 through which national performance is seen (:mod:`sim.processes.news`). The competing
-persistence mechanisms of the calibration (cohort replacement, here on) are not what does it.
+persistence mechanisms of the calibration are not what does it: the calibration's most probable
+model has none of them (ODD section 1), and cohort replacement switched on changes little.
 """
 
 from __future__ import annotations
@@ -47,5 +48,7 @@ def test_knock_out_news_trust_recovers(calibrated):
 
 
 def test_cohort_replacement_is_not_what_keeps_it(calibrated):
-    off = _missing(**{"processes.cohort_replacement.enabled": False})
-    assert np.isclose(off, calibrated, atol=0.1), (off, calibrated)
+    """Switching cohort replacement the other way (on at 1/540 a month, or off) changes little."""
+    on = load_scenario(SCENARIO).processes.cohort_replacement.enabled
+    flipped = _missing(**{"processes.cohort_replacement.enabled": not on})
+    assert np.isclose(flipped, calibrated, atol=0.1), (flipped, calibrated)
