@@ -73,7 +73,11 @@ class MetricsCollector(mesa.DataCollector):
         if self._count == len(self._rows):
             self._rows = np.concatenate([self._rows, np.empty_like(self._rows)])
         obs = model.observation
-        self._rows[self._count] = [obs[name] for name in self._names]
+        row = getattr(obs, "row", None)
+        if row is not None and len(row) == len(self._names):  # sim.metrics.Observation
+            self._rows[self._count] = row
+        else:
+            self._rows[self._count] = [obs[name] for name in self._names]
         self._count += 1
         for agent_type in self.agenttype_reporters:
             self._agenttype_records.setdefault(model.time, {})[agent_type] = list(

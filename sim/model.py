@@ -127,8 +127,9 @@ class GovernanceModel(mesa.Model):
         # what step 0's events signal for month 1 (a mobilised block); no election at step 0
         self.world.signals = Signals(mobilised=self.world.signals.mobilised)
 
+        self._observer = metrics.Observer(self.world.parties.names)
         self.datacollector = MetricsCollector(
-            metrics.metric_names(self.world.parties.names),
+            self._observer.names,
             agenttype_reporters={Council: COUNCIL_REPORTERS},
         )
         self._observe()
@@ -184,24 +185,10 @@ class GovernanceModel(mesa.Model):
     # ------------------------------------------------------------------ observation
     def _observe(self) -> None:
         w = self.world
-        self.observation = metrics.observe(w, election_held=w.signals.election_held)
-        pop = w.population
-        k = w.councils.count
-        council, count = w.derived(
-            "model.council_size",
-            lambda: (
-                pop.council.astype(np.intp),
-                np.maximum(np.bincount(pop.council, minlength=k), 1),
-            ),
-        )
-        self.council_summary = {
-            name: np.bincount(council, weights=getattr(pop, name), minlength=k) / count
-            for name in ("trust_local", "service_quality")
-        }
-        # counts of participants: the same integers a weighted sum of 0/1 gives, without a
-        # floating-point pass over everyone
-        taking_part = np.bincount(council[pop.participating], minlength=k).astype(float)
-        self.council_summary["participation"] = taking_part / count
+        obs = self._observer
+        row = np.empty(len(obs.names))
+        self.council_summary = obs.observe_into(w, row, election_held=w.signals.election_held)
+        self.observation = metrics.Observation(obs.index, row)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ accessors
