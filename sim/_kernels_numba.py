@@ -18,11 +18,17 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "neighbour_share",
     "observe_groups",
     "pairwise_sum",
+    "participation_graph",
     "participation_threshold",
+    "services_allocate",
+    "services_voice",
+    "social_degroot",
     "trust_experience",
     "trust_voice",
+    "trust_voice_full",
 ]
 
 _OPTS = {"cache": True, "nogil": True}
@@ -285,3 +291,216 @@ def trust_voice(
         x = (x if ec < 0 else 1 - x) * ec + x
         oef[i] = min(max(x, 0.0), 1.0)
     return otl, otn, oef
+
+
+@njit(**_OPTS)
+def participation_graph(
+    indptr,
+    indices,
+    start,
+    table,
+    count_kind,
+    theta0,
+    eff,
+    trust,
+    youth_cut,
+    m_eff,
+    m_trust,
+    chance_draw,
+    opp,
+    participating,
+    stay_draw,
+    persistence,
+):  # pragma: no cover - compiled
+    """:func:`participation_threshold` with the neighbour share counted in the same pass.
+
+    The share of participating neighbours is read from the graph's table of partial sums of
+    ``1/k`` (``SocialGraph.share_table``), as ``SocialGraph.neighbour_share`` does; with
+    ``count_kind`` it is the count itself.
+    """
+    n = theta0.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        c = 0
+        for jj in range(indptr[i], indptr[i + 1]):
+            c += participating[indices[jj]]
+        share = float(c) if count_kind else table[start[i] + c]
+        chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
+        theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
+        out[i] = chance and share + 1e-9 >= theta
+    return out
+
+
+@njit(**_OPTS)
+def neighbour_share(indptr, indices, start, table, mask, count_kind):  # pragma: no cover
+    """``SocialGraph.neighbour_share(mask)`` (or the count, as floats), in one pass."""
+    n = indptr.shape[0] - 1
+    out = np.empty(n)
+    for i in range(n):
+        c = 0
+        for jj in range(indptr[i], indptr[i + 1]):
+            c += mask[indices[jj]]
+        out[i] = float(c) if count_kind else table[start[i] + c]
+    return out
+
+
+@njit(**_OPTS)
+def social_degroot(
+    indptr, indices, data, isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl
+):  # pragma: no cover - compiled
+    """DeGroot on both kinds of trust, anchoring, spill-over and the clip, in one pass.
+
+    Each row's neighbour mean adds ``data[jj] * x[indices[jj]]`` in stored order from 0.0,
+    as scipy's ``csr_matvec`` does; then ``(1 - w) x + w m`` (isolated citizens keep
+    ``x``), ``(1 - a) x + a x0`` when anchored, the simultaneous spill-over
+    ``l + b (n - l)``, ``n + a (l - n)``, and the clip to [0, 1].
+    """
+    n = tl.shape[0]
+    ol = np.empty(n)
+    on = np.empty(n)
+    for i in range(n):
+        xl = tl[i]
+        xn = tn[i]
+        if not isolated[i]:
+            ml = 0.0
+            mn = 0.0
+            for jj in range(indptr[i], indptr[i + 1]):
+                d = data[jj]
+                j = indices[jj]
+                ml += d * tl[j]
+                mn += d * tn[j]
+            xl = keep_w * xl + w * ml
+            xn = keep_w * xn + w * mn
+        if anchored:
+            xl = keep_a * xl + a * dl[i]
+            xn = keep_a * xn + a * dn[i]
+        yl = (xn - xl) * s_nl + xl
+        yn = (xl - xn) * s_ln + xn
+        ol[i] = min(max(yl, 0.0), 1.0)
+        on[i] = min(max(yn, 0.0), 1.0)
+    return ol, on
+
+
+@njit(**_OPTS)
+def services_voice(participating, influence, need, groups, k):  # pragma: no cover - compiled
+    """Voiced need by group (``5 k``): ``bincount`` of ``influence * 1.0 * need * 1.0``."""
+    out = np.zeros(5 * k)
+    for i in range(participating.shape[0]):
+        if participating[i]:
+            out[groups[i]] += ((influence[i] * 1.0) * need[i]) * 1.0
+    return out
+
+
+@njit(**_OPTS)
+def services_allocate(
+    council,
+    groups,
+    need,
+    central_factor,
+    need_eff,
+    budget,
+    budget_n,
+    per_need_g,
+    r,
+    rest,
+    co_factor,
+    s,
+    keep_s,
+    e,
+    need_positive,
+):  # pragma: no cover - compiled
+    """Resources received, service quality and the total of need met (``allocate_from``).
+
+    The same products in the same order as the numpy rule:
+    ``((1 - s) B f) e + (k_co (r V + (1 - r) B f)) s`` with ``V = (B N) S_g n``.
+    """
+    n = need.shape[0]
+    received = np.empty(n)
+    quality = np.empty(n)
+    met = np.empty(n)
+    for i in range(n):
+        c = council[i]
+        central = budget[c] * central_factor[i]
+        voice = budget_n[c] * per_need_g[groups[i]] * need[i]
+        mix = r[c] * voice + rest[c] * central
+        x = keep_s[c] * central * e[c] + co_factor[c] * mix * s[c]
+        received[i] = x
+        ne = need_eff[i]
+        m = min(x, ne)
+        met[i] = m
+        if need_positive or ne > 0:
+            quality[i] = m / ne
+        else:
+            quality[i] = 1.0
+    return received, quality, pairwise_sum(met, 0, n)
+
+
+@njit(**_OPTS)
+def trust_voice_full(
+    participating,
+    draw,
+    council,
+    responsiveness,
+    influence,
+    size,
+    spillover,
+    heard_gain,
+    ignored_loss,
+    heard_eff,
+    ignored_eff,
+    youth_eff,
+    land_eff,
+    has_youth,
+    youth,
+    has_land,
+    eligible,
+    national_share,
+    tl,
+    tn,
+    eff,
+):  # pragma: no cover - compiled
+    """Who is heard, each council's voice record, then :func:`trust_voice`, in one call.
+
+    A participant is heard when ``draw < min(1, r_c w_i)``; the record is
+    ``spillover * (H_c - I_c) / N_c`` (0 for a council without residents).
+    Returns (trust_local, trust_national, efficacy, heard, ignored).
+    """
+    n = tl.shape[0]
+    k = size.shape[0]
+    heard = np.zeros(n, dtype=np.bool_)
+    ignored = np.zeros(n, dtype=np.bool_)
+    h = np.zeros(k)
+    g = np.zeros(k)
+    for i in range(n):
+        if participating[i]:
+            c = council[i]
+            if draw[i] < min(1.0, responsiveness[c] * influence[i]):
+                heard[i] = True
+                h[c] += 1.0
+            else:
+                ignored[i] = True
+                g[c] += 1.0
+    record = np.empty(k)
+    for c in range(k):
+        record[c] = spillover * ((h[c] - g[c]) / size[c] if size[c] > 0 else 0.0)
+    otl, otn, oef = trust_voice(
+        participating,
+        heard,
+        council,
+        record,
+        heard_gain,
+        ignored_loss,
+        heard_eff,
+        ignored_eff,
+        youth_eff,
+        land_eff,
+        has_youth,
+        youth,
+        has_land,
+        eligible,
+        national_share,
+        tl,
+        tn,
+        eff,
+    )
+    return otl, otn, oef, heard, ignored

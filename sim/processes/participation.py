@@ -147,6 +147,10 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Decide this month's participants from last month's state."""
     pop, prog = world.population, world.programmes
     n = pop.size
+    fused = kernels(n)
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        _step_fused(world, spec, rng, fused)
+        return
     if world.threshold_kind == "count":  # Granovetter's form: how many others take part
         share = world.graph.neighbour_count(pop.participating).astype(np.float64)
     else:
@@ -155,28 +159,6 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     chance_draw = rng.random(n)
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
     stay_draw = rng.random(n)
-    fused = kernels(n) if spec.rule == "threshold" else None
-    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
-        theta0, youth_cut = _theta_parts(world, spec)
-        willing = fused.participation_threshold(
-            share,
-            theta0,
-            pop.efficacy,
-            pop.trust_local,
-            youth_cut,
-            float(spec.motivation_efficacy),
-            float(spec.motivation_trust),
-            chance_draw,
-            o,
-            pop.participating,
-            stay_draw,
-            float(spec.persistence),
-        )
-        mobilised = world.signals.mobilised
-        if mobilised is not None:
-            willing |= mobilised
-        pop.participating = willing
-        return
     chance = chance_draw < o
     # last month's participants stay involved without a fresh opportunity (a panel, a group)
     chance |= pop.participating & (stay_draw < spec.persistence)
@@ -212,6 +194,58 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     pop.participating = willing
 
 
+def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> None:
+    """:func:`step` through the kernels: neighbour share, chance and rule in one pass."""
+    pop, prog, graph = world.population, world.programmes, world.graph
+    n = pop.size
+    o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
+    count_kind = world.threshold_kind == "count"
+    start, table = graph.share_table()
+    a = graph.matrix
+    chance_draw = rng.random(n)
+    decide = rng.random(n)
+    stay_draw = rng.random(n)
+    if spec.rule == "threshold":
+        theta0, youth_cut = _theta_parts(world, spec)
+        willing = fused.participation_graph(
+            a.indptr,
+            a.indices,
+            start,
+            table,
+            count_kind,
+            theta0,
+            pop.efficacy,
+            pop.trust_local,
+            youth_cut,
+            float(spec.motivation_efficacy),
+            float(spec.motivation_trust),
+            chance_draw,
+            o,
+            pop.participating,
+            stay_draw,
+            float(spec.persistence),
+        )
+    else:
+        share = fused.neighbour_share(
+            a.indptr, a.indices, start, table, pop.participating, count_kind
+        )
+        chance = chance_draw < o
+        chance |= pop.participating & (stay_draw < spec.persistence)
+        z = (
+            spec.logit_intercept
+            + spec.logit_efficacy * pop.efficacy
+            + spec.logit_trust * pop.trust_local
+            + spec.logit_social * share
+            + spec.logit_deprivation * pop.deprivation
+        )
+        willing = decide < logit_probability(z)
+        willing &= chance
+    mobilised = world.signals.mobilised
+    if mobilised is not None:  # a campaign brought these in this month, willing or not
+        willing |= mobilised
+    pop.participating = willing
+
+
 def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     """Cached parts of the effective threshold: ``threshold + c d`` and the youth cut."""
     pop, prog = world.population, world.programmes
@@ -219,9 +253,14 @@ def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
         "participation.theta0", lambda: pop.threshold + spec.cost_deprivation * pop.deprivation
     )
     youth_cut = world.derived(
-        "participation.youth_cut",
-        lambda: (
-            prog.youth_threshold_cut * (world.councils.has("youth_trust")[pop.council] & pop.youth)
+        "participation.youth_cut_full",
+        lambda: np.broadcast_to(
+            np.asarray(
+                prog.youth_threshold_cut
+                * (world.councils.has("youth_trust")[pop.council] & pop.youth),
+                dtype=np.float64,
+            ),
+            theta0.shape,
         ),
     )
-    return theta0, np.broadcast_to(np.asarray(youth_cut, dtype=np.float64), theta0.shape)
+    return theta0, youth_cut

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..kernels import kernels
 from ..schema_base import NonNeg, ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -266,27 +267,24 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
     influence = tenant_influence(world, prog)
-    # only participants carry voice: the zero weights of the others add nothing to the sums
-    parts = np.flatnonzero(pop.participating)
-    if len(parts):
-        weight = influence[parts] * 1.0 * pop.need[parts]
-        now, heard_any = voice_shares(weight, 1.0, groups[parts], k)
+    fused = kernels(pop.size)
+    if fused is not None:  # voiced need by group in one pass (sim.kernels)
+        voice_g = fused.services_voice(pop.participating, influence, pop.need, groups, k)
+        voice_g = voice_g.reshape(k, 5)
+        total = voice_g.sum(axis=1, keepdims=True)
+        now = np.divide(voice_g, total, out=np.zeros_like(voice_g), where=total > 0)
+        heard_any = total[:, 0] > 0
     else:
-        now, heard_any = np.zeros((k, 5)), np.zeros(k, dtype=bool)
+        # only participants carry voice: the zero weights of the others add nothing to the sums
+        parts = np.flatnonzero(pop.participating)
+        if len(parts):
+            weight = influence[parts] * 1.0 * pop.need[parts]
+            now, heard_any = voice_shares(weight, 1.0, groups[parts], k)
+        else:
+            now, heard_any = np.zeros((k, 5)), np.zeros(k, dtype=bool)
     rho = spec.voice_memory
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
-    )
-    received = allocate_from(
-        st,
-        pop.need,
-        world.voice_share,
-        budget,
-        cs.efficiency,
-        coop,
-        cs.responsiveness,
-        spec.coproduction_bonus,
-        spec.participation_overhead,
     )
     need_eff = world.derived(
         "services.need_eff",
@@ -299,13 +297,53 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             )
         ),
     )
+    need_positive = world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0)))
+    spent = float(np.dot(n_c, budget))
+    if fused is not None:  # allocation, quality and need met in one pass (sim.kernels)
+        r_c, e_c, s_c = cs.responsiveness, cs.efficiency, coop
+        need_g = st["need_g"]
+        per_need_g = np.divide(
+            world.voice_share.ravel(), need_g, out=np.zeros(5 * k), where=need_g > 0
+        )
+        co_factor = (1 - spec.participation_overhead) * (1 + spec.coproduction_bonus * r_c) * e_c
+        received, quality, met_total = fused.services_allocate(
+            st["council"],
+            groups,
+            pop.need,
+            st["central_factor"],
+            need_eff,
+            budget,
+            budget * n_c,
+            per_need_g,
+            r_c,
+            1 - r_c,
+            co_factor,
+            s_c,
+            1 - s_c,
+            e_c,
+            need_positive,
+        )
+        pop.received = received
+        pop.service_quality = quality
+        world.value_for_money = float(met_total / spent) if spent > 0 else 0.0
+        return
+    received = allocate_from(
+        st,
+        pop.need,
+        world.voice_share,
+        budget,
+        cs.efficiency,
+        coop,
+        cs.responsiveness,
+        spec.coproduction_bonus,
+        spec.participation_overhead,
+    )
     met = np.minimum(received, need_eff)
     pop.received = received
-    if world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))):
+    if need_positive:
         pop.service_quality = np.divide(met, need_eff)
     else:
         pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
-    spent = float(np.dot(n_c, budget))
     world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
 
 
