@@ -22,7 +22,7 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["AUTO_MIN_SIZE", "backend", "kernels"]
+__all__ = ["AUTO_MIN_SIZE", "backend", "choose", "kernels", "of_world"]
 
 _CHOICES = ("numpy", "numba", "auto")
 
@@ -64,6 +64,22 @@ def kernels(size: int) -> SimpleNamespace | None:
     if backend() == "numpy" or (_choice() == "auto" and size < AUTO_MIN_SIZE):
         return None
     return _compiled()
+
+
+def choose(size: int) -> str:
+    """The backend a model of ``size`` citizens runs on: ``"numba"`` or ``"numpy"``.
+
+    The model asks once, when it is built (``GovernanceModel`` sets ``world.kernel_backend``),
+    so a run never switches path half-way and a step does not read the environment.
+    """
+    return "numpy" if kernels(size) is None else "numba"
+
+
+def of_world(world) -> SimpleNamespace | None:
+    """The compiled kernels if ``world`` runs on numba (``world.kernel_backend``), else None."""
+    if world.kernel_backend == "numba":
+        return _compiled()
+    return None
 
 
 @cache

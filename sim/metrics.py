@@ -141,12 +141,12 @@ class Observer:
         The council means are ``{"trust_local", "service_quality", "participation"}``, arrays
         over councils (a council without residents divides by 1).
         """
-        from .kernels import kernels
+        from .kernels import of_world
 
         pop = world.population
         quintile, q_count, youth, tenant = _groups(world)
         council, c_count = _councils(world)
-        fused = kernels(pop.size)
+        fused = of_world(world)
         block, means = self.block, self.means
         if fused is not None:
             csum = np.empty((3, len(c_count)))

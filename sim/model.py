@@ -18,7 +18,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from . import metrics, processes
+from . import kernels, metrics, processes
 from .agents import Citizen, Council, Government, Party
 from .collector import MetricsCollector
 from .errors import ScenarioError
@@ -109,6 +109,8 @@ class GovernanceModel(mesa.Model):
             threshold_kind=sc.population.threshold_kind,
         )
         self._nx_graph: tuple[int, nx.Graph] | None = None
+        # numba kernels or numpy, chosen once per model (the same bits either way)
+        self.world.kernel_backend = kernels.choose(sc.population.size)
 
         # Mesa agents
         self.government = Government(self)

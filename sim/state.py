@@ -160,6 +160,7 @@ class World:
     ties_formed: int = 0
     ties_decayed: int = 0
     voice_share: np.ndarray | None = None  # (councils, 5) co-produced budget by quintile
+    kernel_backend: str = "numpy"  # "numba": processes use sim.kernels' fused kernels
     signals: Signals = field(default_factory=Signals)
     timeline: dict[int, list] = field(default_factory=dict)  # scenario events by step
     pending: list = field(default_factory=list)  # live events for the next step

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Decide this month's participants from last month's state."""
     pop, prog = world.population, world.programmes
     n = pop.size
-    fused = kernels(n)
+    fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
         _step_fused(world, spec, rng, fused)
         return

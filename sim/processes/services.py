@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import NonNeg, ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -267,7 +267,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
     influence = tenant_influence(world, prog)
-    fused = kernels(pop.size)
+    fused = of_world(world)
     if fused is not None:  # voiced need by group in one pass (sim.kernels)
         voice_g = fused.services_voice(pop.participating, influence, pop.need, groups, k)
         voice_g = voice_g.reshape(k, 5)

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     pop, graph = world.population, world.graph
     local, national = pop.trust_local, pop.trust_national
     if spec.rule == "degroot" and spec.weight > 0 and spec.distrust_contagion == 0:
-        fused = kernels(pop.size)
+        fused = of_world(world)
         if fused is not None:  # the same arithmetic in one pass (sim.kernels)
             r = graph.row_normalised
             pop.trust_local, pop.trust_national = fused.social_degroot(

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Update trust in council and national government from this month's experience."""
     pop = world.population
     local = pop.service_quality
-    fused = kernels(pop.size)
+    fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
         _step_fused(world, spec, fused)
         return

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import ProcessSpec, Unit
 from .services import tenant_influence
 
@@ -110,7 +110,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     )
     draw = rng.random(pop.size)
     influence = tenant_influence(world, prog)
-    fused = kernels(pop.size)
+    fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
         tl, tn, eff, heard, ignored = fused.trust_voice_full(
             pop.participating,
