@@ -24,6 +24,7 @@ __all__ = [
     "participation_graph",
     "participation_threshold",
     "services_allocate",
+    "services_step",
     "services_voice",
     "social_degroot",
     "trust_experience",
@@ -504,3 +505,91 @@ def trust_voice_full(
         eff,
     )
     return otl, otn, oef, heard, ignored
+
+
+@njit(**_OPTS)
+def services_step(
+    budget0,
+    multiplier,
+    cut,
+    mean_need,
+    cooperation,
+    keep_coop,
+    cb_share,
+    has_cb,
+    participating,
+    influence,
+    need,
+    groups,
+    voice_share,
+    keep_rho,
+    rho,
+    need_g,
+    r,
+    e,
+    keep_overhead,
+    bonus,
+    council,
+    central_factor,
+    need_eff,
+    need_positive,
+    n_c,
+):  # pragma: no cover - compiled
+    """One month of services (``services.step``) in one call, the numpy rule's operations.
+
+    Per council: ``B = ((b m) cut) n_bar``, ``s = clip(C keep + cb has_cb, 0, 1)``; the voiced
+    need by group (:func:`services_voice`), its shares of each council's total (the five
+    groups added in order), the voice memory ``(1 - rho) S + rho now`` where anyone spoke;
+    then :func:`services_allocate`.  Returns (received, quality, need met in total, new voice
+    share, budget per head).
+    """
+    k = budget0.shape[0]
+    budget = np.empty(k)
+    coop = np.empty(k)
+    for c in range(k):
+        budget[c] = budget0[c] * multiplier[c] * cut * mean_need[c]
+        x = cooperation[c] * keep_coop + cb_share * (1.0 if has_cb[c] else 0.0)
+        coop[c] = min(max(x, 0.0), 1.0)
+    voice_g = services_voice(participating, influence, need, groups, k)
+    new_share = np.empty((k, 5))
+    for c in range(k):
+        total = 0.0
+        for q in range(5):
+            total += voice_g[5 * c + q]
+        for q in range(5):
+            if total > 0:
+                new_share[c, q] = keep_rho * voice_share[c, q] + rho * (voice_g[5 * c + q] / total)
+            else:
+                new_share[c, q] = voice_share[c, q]
+    flat = new_share.ravel()
+    per_need_g = np.zeros(5 * k)
+    for g in range(5 * k):
+        if need_g[g] > 0:
+            per_need_g[g] = flat[g] / need_g[g]
+    budget_n = np.empty(k)
+    rest = np.empty(k)
+    co_factor = np.empty(k)
+    keep_s = np.empty(k)
+    for c in range(k):
+        budget_n[c] = budget[c] * n_c[c]
+        rest[c] = 1 - r[c]
+        co_factor[c] = keep_overhead * (1 + bonus * r[c]) * e[c]
+        keep_s[c] = 1 - coop[c]
+    received, quality, met = services_allocate(
+        council,
+        groups,
+        need,
+        central_factor,
+        need_eff,
+        budget,
+        budget_n,
+        per_need_g,
+        r,
+        rest,
+        co_factor,
+        coop,
+        keep_s,
+        e,
+        need_positive,
+    )
+    return received, quality, met, new_share, budget

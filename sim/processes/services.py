@@ -263,70 +263,59 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         lambda: static_parts(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
     )
     groups, n_c, mean_need = st["groups"], st["n_c"], st["mean_need"]
+    fused = of_world(world)
+    if fused is not None:  # the whole month in one call, the same operations (sim.kernels)
+        need_eff = _need_eff(world)
+        received, quality, met_total, world.voice_share, budget = fused.services_step(
+            cs.budget,
+            world.budget_multiplier,
+            float(1 - g.austerity * g.grant_share),
+            mean_need,
+            cs.cooperation,
+            float(1 - g.centralisation),
+            float(prog.community_budget_share),
+            cs.has("community_budgeting"),
+            pop.participating,
+            tenant_influence(world, prog),
+            pop.need,
+            groups,
+            world.voice_share,
+            float(1 - spec.voice_memory),
+            float(spec.voice_memory),
+            st["need_g"],
+            cs.responsiveness,
+            cs.efficiency,
+            float(1 - spec.participation_overhead),
+            float(spec.coproduction_bonus),
+            st["council"],
+            st["central_factor"],
+            need_eff,
+            world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))),
+            n_c,
+        )
+        pop.received = received
+        pop.service_quality = quality
+        spent = float(np.dot(n_c, budget))
+        world.value_for_money = float(met_total / spent) if spent > 0 else 0.0
+        return
     budget = cs.budget * world.budget_multiplier * (1 - g.austerity * g.grant_share) * mean_need
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
     influence = tenant_influence(world, prog)
-    fused = of_world(world)
-    if fused is not None:  # voiced need by group in one pass (sim.kernels)
-        voice_g = fused.services_voice(pop.participating, influence, pop.need, groups, k)
-        voice_g = voice_g.reshape(k, 5)
-        total = voice_g.sum(axis=1, keepdims=True)
-        now = np.divide(voice_g, total, out=np.zeros_like(voice_g), where=total > 0)
-        heard_any = total[:, 0] > 0
+    # only participants carry voice: the zero weights of the others add nothing to the sums
+    parts = np.flatnonzero(pop.participating)
+    if len(parts):
+        weight = influence[parts] * 1.0 * pop.need[parts]
+        now, heard_any = voice_shares(weight, 1.0, groups[parts], k)
     else:
-        # only participants carry voice: the zero weights of the others add nothing to the sums
-        parts = np.flatnonzero(pop.participating)
-        if len(parts):
-            weight = influence[parts] * 1.0 * pop.need[parts]
-            now, heard_any = voice_shares(weight, 1.0, groups[parts], k)
-        else:
-            now, heard_any = np.zeros((k, 5)), np.zeros(k, dtype=bool)
+        now, heard_any = np.zeros((k, 5)), np.zeros(k, dtype=bool)
     rho = spec.voice_memory
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
     )
-    need_eff = world.derived(
-        "services.need_eff",
-        lambda: (
-            pop.need
-            * (
-                1
-                - prog.land_trust_need_relief
-                * (cs.has("community_land_trust")[pop.council] & pop.land_trust_eligible)
-            )
-        ),
-    )
+    need_eff = _need_eff(world)
     need_positive = world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0)))
     spent = float(np.dot(n_c, budget))
-    if fused is not None:  # allocation, quality and need met in one pass (sim.kernels)
-        r_c, e_c, s_c = cs.responsiveness, cs.efficiency, coop
-        need_g = st["need_g"]
-        per_need_g = np.divide(
-            world.voice_share.ravel(), need_g, out=np.zeros(5 * k), where=need_g > 0
-        )
-        co_factor = (1 - spec.participation_overhead) * (1 + spec.coproduction_bonus * r_c) * e_c
-        received, quality, met_total = fused.services_allocate(
-            st["council"],
-            groups,
-            pop.need,
-            st["central_factor"],
-            need_eff,
-            budget,
-            budget * n_c,
-            per_need_g,
-            r_c,
-            1 - r_c,
-            co_factor,
-            s_c,
-            1 - s_c,
-            e_c,
-            need_positive,
-        )
-        pop.received = received
-        pop.service_quality = quality
-        world.value_for_money = float(met_total / spent) if spent > 0 else 0.0
-        return
     received = allocate_from(
         st,
         pop.need,
@@ -345,6 +334,22 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     else:
         pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
     world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
+
+
+def _need_eff(world: World) -> np.ndarray:
+    """Need left to the council once a land trust meets part of its members' need (derived)."""
+    pop, cs, prog = world.population, world.councils, world.programmes
+    return world.derived(
+        "services.need_eff",
+        lambda: (
+            pop.need
+            * (
+                1
+                - prog.land_trust_need_relief
+                * (cs.has("community_land_trust")[pop.council] & pop.land_trust_eligible)
+            )
+        ),
+    )
 
 
 def tenant_influence(world: World, prog: ProgrammesSpec) -> np.ndarray:
