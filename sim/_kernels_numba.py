@@ -110,63 +110,88 @@ def pairwise_sum(a, lo, n):  # pragma: no cover - compiled
 
 
 @njit(**_OPTS)
-def _group_means(x, r, quintile, q_count, youth, tenant, block, means, buf):  # pragma: no cover
-    """Row ``r`` of :func:`observe_groups` for one float variable ``x``."""
+def _gathered_mean(x, idx, buf):  # pragma: no cover - compiled
+    """``x[idx].sum() / len(idx)`` (numpy's pairwise sum of the gathered values); NaN if empty."""
+    m = idx.shape[0]
+    if m == 0:
+        return np.nan
+    for j in range(m):
+        buf[j] = x[idx[j]]
+    return pairwise_sum(buf, 0, m) / m
+
+
+@njit(**_OPTS)
+def _variable_row(x, r, q, q_count, youth, tenant, block, means, buf):  # pragma: no cover
+    """Row ``r`` of :func:`observe_groups` from the group sums ``q``; returns ``x``'s sum."""
     n = x.shape[0]
-    ny = youth.shape[0]
-    nt = tenant.shape[0]
-    means[r] = pairwise_sum(x, 0, n) / n
-    q = np.zeros(5)
-    for i in range(n):
-        q[quintile[i]] += x[i]
+    s = pairwise_sum(x, 0, n)
+    means[r] = s / n
     for g in range(5):
         block[r, g] = q[g] / q_count[g] if q_count[g] > 0 else np.nan
-    if ny:
-        for j in range(ny):
-            buf[j] = x[youth[j]]
-        block[r, 5] = pairwise_sum(buf, 0, ny) / ny
-    else:
-        block[r, 5] = np.nan
-    if nt:
-        for j in range(nt):
-            buf[j] = x[tenant[j]]
-        block[r, 6] = pairwise_sum(buf, 0, nt) / nt
-    else:
-        block[r, 6] = np.nan
+    block[r, 5] = _gathered_mean(x, youth, buf)
+    block[r, 6] = _gathered_mean(x, tenant, buf)
+    return s
 
 
 @njit(**_OPTS)
 def observe_groups(
-    tl, tn, part, eff, sq, quintile, q_count, youth, tenant, council, c_count, block, means, csum
+    tl,
+    tn,
+    part,
+    eff,
+    sq,
+    tl_sorted,
+    quintile,
+    q_count,
+    youth,
+    tenant,
+    council,
+    c_count,
+    block,
+    means,
+    csum,
 ):  # pragma: no cover - compiled
-    """Means by group of the five observed variables, and council means, in one call.
+    """Means by group of the five observed variables, council means and Gini, in one call.
 
     Fills ``block`` (5 x 7: q1..q5, youth, tenants; rows in
     :data:`sim.metrics.GROUP_VARIABLES` order: trust_local, trust_national, participation,
     efficacy, service_quality), ``means`` (5, same order) and ``csum`` (3 x councils:
-    trust_local, service_quality, participation).  Participation is counted in integers (the
-    numbers its 0/1 sums give).
+    trust_local, service_quality, participation); returns the Gini coefficient of trust in
+    council from ``tl_sorted`` (``np.sort(tl)``), as :func:`sim.metrics.gini` computes it.
+    Group sums are ``bincount``'s (each group in citizen order), means and gathered sums are
+    pairwise, participation is counted in integers (the numbers its 0/1 sums give).
     """
     n = part.shape[0]
     k = c_count.shape[0]
-    ny = youth.shape[0]
-    nt = tenant.shape[0]
-    buf = np.empty(max(ny, nt))
-    _group_means(tl, 0, quintile, q_count, youth, tenant, block, means, buf)
-    _group_means(tn, 1, quintile, q_count, youth, tenant, block, means, buf)
-    _group_means(eff, 3, quintile, q_count, youth, tenant, block, means, buf)
-    _group_means(sq, 4, quintile, q_count, youth, tenant, block, means, buf)
+    q = np.zeros((4, 5))
     qc = np.zeros(5, dtype=np.int64)
+    s0 = np.zeros(k)
+    s1 = np.zeros(k)
     cc = np.zeros(k, dtype=np.int64)
     total = 0
-    for i in range(n):
+    for i in range(n):  # one pass, independent running sums (each in citizen order)
+        g = quintile[i]
+        c = council[i]
+        q[0, g] += tl[i]
+        q[1, g] += tn[i]
+        q[2, g] += eff[i]
+        q[3, g] += sq[i]
+        s0[c] += tl[i]
+        s1[c] += sq[i]
         if part[i]:
-            qc[quintile[i]] += 1
-            cc[council[i]] += 1
+            qc[g] += 1
+            cc[c] += 1
             total += 1
+    buf = np.empty(max(n, 1))
+    sum_tl = _variable_row(tl, 0, q[0], q_count, youth, tenant, block, means, buf)
+    _variable_row(tn, 1, q[1], q_count, youth, tenant, block, means, buf)
+    _variable_row(eff, 3, q[2], q_count, youth, tenant, block, means, buf)
+    _variable_row(sq, 4, q[3], q_count, youth, tenant, block, means, buf)
     means[2] = total / n
     for g in range(5):
         block[2, g] = qc[g] / q_count[g] if q_count[g] > 0 else np.nan
+    ny = youth.shape[0]
+    nt = tenant.shape[0]
     c = 0
     for j in range(ny):
         c += part[youth[j]]
@@ -175,16 +200,16 @@ def observe_groups(
     for j in range(nt):
         c += part[tenant[j]]
     block[2, 6] = c / nt if nt else np.nan
-    # council means (bincount order) of trust in council and service quality; participation
-    s0 = np.zeros(k)
-    s1 = np.zeros(k)
-    for i in range(n):
-        s0[council[i]] += tl[i]
-        s1[council[i]] += sq[i]
     for j in range(k):
         csum[0, j] = s0[j] / c_count[j]
         csum[1, j] = s1[j] / c_count[j]
         csum[2, j] = cc[j] / c_count[j]
+    # Gini: sum_i (2i - n - 1) x_(i) / (n sum x), the weighted sum pairwise as numpy adds it
+    if n == 0 or sum_tl <= 0:
+        return 0.0
+    for i in range(n):
+        buf[i] = float(2 * (i + 1) - n - 1) * tl_sorted[i]
+    return pairwise_sum(buf, 0, n) / (n * sum_tl)
 
 
 @njit(**_OPTS)

@@ -150,12 +150,13 @@ class Observer:
         block, means = self.block, self.means
         if fused is not None:
             csum = np.empty((3, len(c_count)))
-            fused.observe_groups(
+            trust_gini = fused.observe_groups(
                 pop.trust_local,
                 pop.trust_national,
                 pop.participating,
                 pop.efficacy,
                 pop.service_quality,
+                np.sort(pop.trust_local),
                 quintile,
                 q_count,
                 youth,
@@ -169,6 +170,7 @@ class Observer:
             summary = {"trust_local": csum[0], "service_quality": csum[1]}
             summary["participation"] = csum[2]
         else:
+            trust_gini = gini(pop.trust_local)
             summary = _observe_numpy(
                 pop, quintile, q_count, youth, tenant, council, c_count, block, means
             )
@@ -179,7 +181,7 @@ class Observer:
         row[h0 + 6] = float(world.value_for_money)
         gap = float(block[2, 0]) - float(block[2, 4])
         row[h0 + 7] = gap if np.isfinite(gap) else 0.0
-        row[h0 + 8] = gini(pop.trust_local)
+        row[h0 + 8] = trust_gini
         row[self._block] = block.ravel()
         row[self._votes] = world.parties.vote_share
         n = pop.size
