@@ -133,6 +133,7 @@ class GovernanceModel(mesa.Model):
         self.datacollector = MetricsCollector(
             self._observer.names,
             agenttype_reporters={Council: COUNCIL_REPORTERS},
+            agenttype_rows={Council: GovernanceModel._council_records},
         )
         self._observe()
 
@@ -192,6 +193,26 @@ class GovernanceModel(mesa.Model):
         self.council_summary = obs.observe_into(w, row, election_held=w.signals.election_held)
         self.observation = metrics.Observation(obs.index, row)
         self.datacollector.collect(self)
+
+    def _council_records(self) -> list[tuple]:
+        """The Council rows Mesa's reporters give (``COUNCIL_REPORTERS``), built at once."""
+        w = self.world
+        cs, g, summary = w.councils, w.government, self.council_summary
+        budget = cs.budget * w.budget_multiplier * (1 - g.austerity * g.grant_share)
+        columns = zip(
+            cs.cooperation.tolist(),
+            cs.responsiveness.tolist(),
+            budget.tolist(),
+            summary["trust_local"].tolist(),
+            summary["participation"].tolist(),
+            summary["service_quality"].tolist(),
+            strict=True,
+        )
+        t = self.time
+        return [
+            (t, c.unique_id, c.name, *values)
+            for c, values in zip(self.councils, columns, strict=True)
+        ]
 
     # ------------------------------------------------------------------ accessors
     @property
