@@ -8,9 +8,11 @@ drawn with numpy's Generator outside the kernel and passed in, so the stream is 
 The backend is chosen by the environment variable ``GOVSIM_KERNELS``: ``numpy`` (the
 reference path), ``numba`` (fail if numba is missing) or ``auto`` (the default: numba when
 it is installed, ``pip install govsim[fast]``, and the population has at least
-:data:`AUTO_MIN_SIZE` citizens; below that the kernels save microseconds a step while
-importing numba costs a fraction of a second, ``docs/performance.md``).  numba is imported
-only when a kernel is first needed, and kernels are compiled with ``cache=True``.
+:data:`AUTO_MIN_SIZE` citizens or this process has already built
+:data:`AUTO_AFTER_MODELS` models; a single small run would spend more on importing numba
+than the kernels save, ``docs/performance.md``).  numba is imported only when a kernel is
+first needed, and kernels are compiled with ``cache=True``.  The numba kernels live in
+:mod:`sim._kernels_numba`.
 
 >>> backend() in ("numpy", "numba")
 True
@@ -22,12 +24,19 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["AUTO_MIN_SIZE", "backend", "choose", "kernels", "of_world"]
+__all__ = ["AUTO_AFTER_MODELS", "AUTO_MIN_SIZE", "backend", "choose", "kernels", "of_world"]
 
 _CHOICES = ("numpy", "numba", "auto")
 
-#: Smallest population for which ``auto`` uses the kernels.
+#: Smallest population for which ``auto`` uses the kernels from the first model on.
 AUTO_MIN_SIZE = 20_000
+#: ``auto`` uses the kernels for smaller populations too once this process has built this
+#: many models (a sweep, a worker of a pool): numba's import and the cached kernels' load
+#: (under 1 s) are then paid once for many runs, each of which the kernels make faster
+#: (``docs/performance.md``).  Results are the same bits on both paths.
+AUTO_AFTER_MODELS = 16
+
+_models_built = 0
 
 
 def _choice() -> str:
@@ -39,17 +48,17 @@ def _choice() -> str:
 
 @cache
 def _numba_available() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Return whether numba is installed (looked up without importing it)."""
+    from importlib.util import find_spec
+
+    return find_spec("numba") is not None
 
 
 def backend() -> str:
-    """Return the kernel backend in use, ``"numpy"`` or ``"numba"``.
+    """Return the kernel backend ``GOVSIM_KERNELS`` selects, ``"numpy"`` or ``"numba"``.
 
-    Read from ``GOVSIM_KERNELS`` at each call (cheap), so tests can switch it.
+    Read from ``GOVSIM_KERNELS`` at each call (cheap), so tests can switch it.  Under
+    ``auto`` a model still runs on numpy below :data:`AUTO_MIN_SIZE` (see :func:`choose`).
     """
     value = _choice()
     if value == "numpy":
@@ -59,20 +68,36 @@ def backend() -> str:
     return "numpy"
 
 
-def kernels(size: int) -> SimpleNamespace | None:
-    """Return the compiled kernels for ``size`` citizens, or ``None`` for the numpy path."""
-    if backend() == "numpy" or (_choice() == "auto" and size < AUTO_MIN_SIZE):
+def kernels(size: int, models_built: int = 0) -> SimpleNamespace | None:
+    """Return the compiled kernels for ``size`` citizens, or ``None`` for the numpy path.
+
+    ``models_built``: how many models this process has built (:data:`AUTO_AFTER_MODELS`).
+    """
+    value = _choice()
+    if value == "numpy":
         return None
+    if value == "auto":
+        if not _numba_available():
+            return None
+        if size < AUTO_MIN_SIZE and models_built < AUTO_AFTER_MODELS:
+            return None
+        try:
+            return _compiled()
+        except ImportError:  # installed but unusable: auto falls back to numpy
+            return None
     return _compiled()
 
 
 def choose(size: int) -> str:
-    """The backend a model of ``size`` citizens runs on: ``"numba"`` or ``"numpy"``.
+    """The backend a new model of ``size`` citizens runs on: ``"numba"`` or ``"numpy"``.
 
     The model asks once, when it is built (``GovernanceModel`` sets ``world.kernel_backend``),
-    so a run never switches path half-way and a step does not read the environment.
+    so a run never switches path half-way and a step does not read the environment.  Each
+    call counts one model built in this process.
     """
-    return "numpy" if kernels(size) is None else "numba"
+    global _models_built
+    _models_built += 1
+    return "numpy" if kernels(size, _models_built) is None else "numba"
 
 
 def of_world(world) -> SimpleNamespace | None:
