@@ -213,11 +213,14 @@ def observe_groups(
 
 
 @njit(**_OPTS)
-def trust_experience(tl, tn, el, en, local, seen, blame, up, down, rate):  # pragma: no cover
+def trust_experience(
+    tl, tn, el, en, local, seen, blame, up, down, rate, party, gov
+):  # pragma: no cover
     """Both asymmetric trust updates and both expectation updates, in one pass.
 
     Returns new arrays (trust_local, trust_national, expectation_local,
-    expectation_national); the inputs are not changed.
+    expectation_national); only ``party[:, gov]`` (trust in the governing party; ``gov < 0``:
+    none) is changed in place, by the change in national trust, clipped to [0, 1].
     """
     n = tl.shape[0]
     otl = np.empty(n)
@@ -237,6 +240,9 @@ def trust_experience(tl, tn, el, en, local, seen, blame, up, down, rate):  # pra
         t = max(gap, 0.0) * up + min(gap, 0.0) * down + tn[i]
         otn[i] = min(max(t, 0.0), 1.0)
         oen[i] = gap * rate + en[i]
+        if gov >= 0:  # the governing party shares the government's credit and blame
+            x = party[i, gov] + (otn[i] - tn[i])
+            party[i, gov] = min(max(x, 0.0), 1.0)
     return otl, otn, oel, oen
 
 

@@ -105,7 +105,10 @@ def test_trust_experience_kernel_matches_rules():
     tl, tn, el, en, q = (rng.random(n) for _ in range(5))
     seen, blame, up, down, rate = 0.47, 0.3, 0.05, 0.15, 0.15
     nat = (1 - blame) * seen + blame * q
-    got = kernels._compiled().trust_experience(tl, tn, el, en, q, seen, blame, up, down, rate)
+    party = np.zeros((n, 1))
+    got = kernels._compiled().trust_experience(
+        tl, tn, el, en, q, seen, blame, up, down, rate, party, -1
+    )
     want = (
         asymmetric_update(tl, q, el, up, down),
         asymmetric_update(tn, nat, en, up, down),

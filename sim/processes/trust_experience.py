@@ -203,9 +203,8 @@ def _step_fused(world: World, spec: Spec, fused) -> None:
         float(spec.up_rate),
         float(spec.down_rate),
         float(spec.expectation_rate),
+        pop.trust_party,  # written in place, as the numpy rule does, for the governing party
+        int(world.parties.government),
     )
     pop.trust_local, pop.trust_national = tl, tn
-    gov = world.parties.government
-    if gov >= 0:
-        pop.trust_party[:, gov] = np.clip(pop.trust_party[:, gov] + (tn - old_national), 0, 1)
     pop.expectation_local, pop.expectation_national = el, en
