@@ -183,3 +183,17 @@ def test_small_model_does_not_import_numba():
     )
     env = {k: v for k, v in os.environ.items() if k != "GOVSIM_KERNELS"}
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)
+
+
+def test_large_population_branches_match(monkeypatch):
+    """The branches used for large populations (numpy's neighbour count, scipy's DeGroot)."""
+    from sim.processes import participation, social_influence
+
+    monkeypatch.setattr(participation, "GRAPH_KERNEL_MAX", 0)
+    monkeypatch.setattr(social_influence, "FUSED_MAX", 0)
+    overrides = {"population.size": 900, "council.count": 2}
+    df_np, st_np = _run(monkeypatch, "numpy", overrides)
+    df_nb, st_nb = _run(monkeypatch, "numba", overrides)
+    assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
+    for k in st_np:
+        assert st_np[k].tobytes() == st_nb[k].tobytes(), k

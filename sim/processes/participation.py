@@ -57,6 +57,10 @@ NAME = "participation"
 TITLE = "Participation"
 STREAM = 3
 
+#: Below this many citizens the kernel counts participating neighbours itself (measured:
+#: faster at 1,000, slower than numpy's sparse gather at 100,000; docs/performance.md).
+GRAPH_KERNEL_MAX = 20_000
+
 #: Float tolerance when comparing a neighbour share with a threshold.
 TOLERANCE = 1e-9
 
@@ -205,7 +209,29 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
     chance_draw = rng.random(n)
     decide = rng.random(n)
     stay_draw = rng.random(n)
-    if spec.rule == "threshold":
+    if spec.rule == "threshold" and n >= GRAPH_KERNEL_MAX:
+        # large populations: numpy's neighbour count (it gathers only the participants'
+        # ties when they are few) is faster than a pass over every tie
+        if count_kind:
+            share = graph.neighbour_count(pop.participating).astype(np.float64)
+        else:
+            share = graph.neighbour_share(pop.participating)
+        theta0, youth_cut = _theta_parts(world, spec)
+        willing = fused.participation_threshold(
+            share,
+            theta0,
+            pop.efficacy,
+            pop.trust_local,
+            youth_cut,
+            float(spec.motivation_efficacy),
+            float(spec.motivation_trust),
+            chance_draw,
+            o,
+            pop.participating,
+            stay_draw,
+            float(spec.persistence),
+        )
+    elif spec.rule == "threshold":
         theta0, youth_cut = _theta_parts(world, spec)
         willing = fused.participation_graph(
             a.indptr,
