@@ -33,7 +33,13 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-KERNEL_PROCESSES = ("participation", "trust_experience", "trust_voice")
+KERNEL_PROCESSES = (
+    "participation",
+    "services",
+    "trust_experience",
+    "trust_voice",
+    "social_influence",
+)
 
 
 def per_process(n: int, reps: int) -> dict[str, float]:
@@ -51,13 +57,21 @@ def per_process(n: int, reps: int) -> dict[str, float]:
         times = {"numpy": [], "numba": []}
         for _ in range(reps + 1):
             for which in times:
-                os.environ["GOVSIM_KERNELS"] = which
+                w.kernel_backend = which
                 c0 = time.process_time()
                 proc.step(w, spec, m.streams[proc.name])
                 times[which].append(time.process_time() - c0)
         med = {k: float(np.median(v[1:])) * 1e3 for k, v in times.items()}  # drop warm-up
         out[proc.name] = {**med, "ratio": med["numpy"] / med["numba"]}
-    os.environ.pop("GOVSIM_KERNELS", None)
+    times = {"numpy": [], "numba": []}
+    for _ in range(reps + 1):  # observation: metrics, council means and the collector
+        for which in times:
+            w.kernel_backend = which
+            c0 = time.process_time()
+            m._observe()
+            times[which].append(time.process_time() - c0)
+    med = {k: float(np.median(v[1:])) * 1e3 for k, v in times.items()}
+    out["observation"] = {**med, "ratio": med["numpy"] / med["numba"]}
     return out
 
 

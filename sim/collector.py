@@ -10,7 +10,7 @@ reporters (the councils) are recorded by Mesa's own code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import mesa
@@ -42,12 +42,23 @@ class MetricsCollector(mesa.DataCollector):
         Metric names, in column order (``sim.metrics.metric_names``).
     agenttype_reporters : mapping, optional
         As for :class:`mesa.DataCollector` (collected by Mesa's code, unchanged).
+    agenttype_rows : mapping, optional
+        Agent type -> ``f(model)`` returning the records Mesa would build from that type's
+        reporters, ``[(time, unique_id, value, ...), ...]``, in one call (used while the
+        reporters are the ones given here).
     """
 
     def __init__(
-        self, metrics: Sequence[str], agenttype_reporters: Mapping[type, Mapping] | None = None
+        self,
+        metrics: Sequence[str],
+        agenttype_reporters: Mapping[type, Mapping] | None = None,
+        agenttype_rows: Mapping[type, Callable[[Any], list[tuple]]] | None = None,
     ):
         self._names = list(metrics)
+        # agent type -> (its reporter names, a function giving Mesa's records for them at once)
+        self._fast_rows = {
+            t: (list(agenttype_reporters[t]), f) for t, f in (agenttype_rows or {}).items()
+        }
         self._rows = np.empty((128, len(self._names)))
         self._count = 0
         super().__init__(
@@ -73,12 +84,19 @@ class MetricsCollector(mesa.DataCollector):
         if self._count == len(self._rows):
             self._rows = np.concatenate([self._rows, np.empty_like(self._rows)])
         obs = model.observation
-        self._rows[self._count] = [obs[name] for name in self._names]
+        row = getattr(obs, "row", None)
+        if row is not None and len(row) == len(self._names):  # sim.metrics.Observation
+            self._rows[self._count] = row
+        else:
+            self._rows[self._count] = [obs[name] for name in self._names]
         self._count += 1
-        for agent_type in self.agenttype_reporters:
-            self._agenttype_records.setdefault(model.time, {})[agent_type] = list(
-                self._record_agenttype(model, agent_type)
-            )
+        for agent_type, reporters in self.agenttype_reporters.items():
+            fast = self._fast_rows.get(agent_type)
+            if fast is not None and fast[0] == list(reporters):
+                records = fast[1](model)
+            else:
+                records = list(self._record_agenttype(model, agent_type))
+            self._agenttype_records.setdefault(model.time, {})[agent_type] = records
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per collected step, one column per metric (Mesa's layout)."""

@@ -8,9 +8,11 @@ drawn with numpy's Generator outside the kernel and passed in, so the stream is 
 The backend is chosen by the environment variable ``GOVSIM_KERNELS``: ``numpy`` (the
 reference path), ``numba`` (fail if numba is missing) or ``auto`` (the default: numba when
 it is installed, ``pip install govsim[fast]``, and the population has at least
-:data:`AUTO_MIN_SIZE` citizens; below that the kernels save microseconds a step while
-importing numba costs a fraction of a second, ``docs/performance.md``).  numba is imported
-only when a kernel is first needed, and kernels are compiled with ``cache=True``.
+:data:`AUTO_MIN_SIZE` citizens or this process has already built
+:data:`AUTO_AFTER_MODELS` models; a single small run would spend more on importing numba
+than the kernels save, ``docs/performance.md``).  numba is imported only when a kernel is
+first needed, and kernels are compiled with ``cache=True``.  The numba kernels live in
+:mod:`sim._kernels_numba`.
 
 >>> backend() in ("numpy", "numba")
 True
@@ -22,12 +24,19 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["AUTO_MIN_SIZE", "backend", "kernels"]
+__all__ = ["AUTO_AFTER_MODELS", "AUTO_MIN_SIZE", "backend", "choose", "kernels", "of_world"]
 
 _CHOICES = ("numpy", "numba", "auto")
 
-#: Smallest population for which ``auto`` uses the kernels.
+#: Smallest population for which ``auto`` uses the kernels from the first model on.
 AUTO_MIN_SIZE = 20_000
+#: ``auto`` uses the kernels for smaller populations too once this process has built this
+#: many models (a sweep, a worker of a pool): numba's import and the cached kernels' load
+#: (under 1 s) are then paid once for many runs, each of which the kernels make faster
+#: (``docs/performance.md``).  Results are the same bits on both paths.
+AUTO_AFTER_MODELS = 16
+
+_models_built = 0
 
 
 def _choice() -> str:
@@ -39,17 +48,17 @@ def _choice() -> str:
 
 @cache
 def _numba_available() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Return whether numba is installed (looked up without importing it)."""
+    from importlib.util import find_spec
+
+    return find_spec("numba") is not None
 
 
 def backend() -> str:
-    """Return the kernel backend in use, ``"numpy"`` or ``"numba"``.
+    """Return the kernel backend ``GOVSIM_KERNELS`` selects, ``"numpy"`` or ``"numba"``.
 
-    Read from ``GOVSIM_KERNELS`` at each call (cheap), so tests can switch it.
+    Read from ``GOVSIM_KERNELS`` at each call (cheap), so tests can switch it.  Under
+    ``auto`` a model still runs on numpy below :data:`AUTO_MIN_SIZE` (see :func:`choose`).
     """
     value = _choice()
     if value == "numpy":
@@ -59,124 +68,47 @@ def backend() -> str:
     return "numpy"
 
 
-def kernels(size: int) -> SimpleNamespace | None:
-    """Return the compiled kernels for ``size`` citizens, or ``None`` for the numpy path."""
-    if backend() == "numpy" or (_choice() == "auto" and size < AUTO_MIN_SIZE):
+def kernels(size: int, models_built: int = 0) -> SimpleNamespace | None:
+    """Return the compiled kernels for ``size`` citizens, or ``None`` for the numpy path.
+
+    ``models_built``: how many models this process has built (:data:`AUTO_AFTER_MODELS`).
+    """
+    value = _choice()
+    if value == "numpy":
         return None
+    if value == "auto":
+        if not _numba_available():
+            return None
+        if size < AUTO_MIN_SIZE and models_built < AUTO_AFTER_MODELS:
+            return None
+        try:
+            return _compiled()
+        except ImportError:  # installed but unusable: auto falls back to numpy
+            return None
     return _compiled()
+
+
+def choose(size: int) -> str:
+    """The backend a new model of ``size`` citizens runs on: ``"numba"`` or ``"numpy"``.
+
+    The model asks once, when it is built (``GovernanceModel`` sets ``world.kernel_backend``),
+    so a run never switches path half-way and a step does not read the environment.  Each
+    call counts one model built in this process.
+    """
+    global _models_built
+    _models_built += 1
+    return "numpy" if kernels(size, _models_built) is None else "numba"
+
+
+def of_world(world) -> SimpleNamespace | None:
+    """The compiled kernels if ``world`` runs on numba (``world.kernel_backend``), else None."""
+    if world.kernel_backend == "numba":
+        return _compiled()
+    return None
 
 
 @cache
 def _compiled() -> SimpleNamespace:
-    import numpy as np
-    from numba import njit
+    from . import _kernels_numba as nb
 
-    @njit(cache=True, nogil=True)
-    def trust_experience(tl, tn, el, en, local, seen, blame, up, down, rate):  # pragma: no cover
-        """Both asymmetric trust updates and both expectation updates, in one pass.
-
-        Returns new arrays (trust_local, trust_national, expectation_local,
-        expectation_national); the inputs are not changed.
-        """
-        n = tl.shape[0]
-        otl = np.empty(n)
-        otn = np.empty(n)
-        oel = np.empty(n)
-        oen = np.empty(n)
-        keep = 1 - blame
-        for i in range(n):
-            q = local[i]
-            # national performance: (1 - b) * seen + b * Q_i
-            nat = keep * seen + blame * q
-            gap = q - el[i]
-            t = max(gap, 0.0) * up + min(gap, 0.0) * down + tl[i]
-            otl[i] = min(max(t, 0.0), 1.0)
-            oel[i] = gap * rate + el[i]
-            gap = nat - en[i]
-            t = max(gap, 0.0) * up + min(gap, 0.0) * down + tn[i]
-            otn[i] = min(max(t, 0.0), 1.0)
-            oen[i] = gap * rate + en[i]
-        return otl, otn, oel, oen
-
-    @njit(cache=True, nogil=True)
-    def participation_threshold(
-        share,
-        theta0,
-        eff,
-        trust,
-        youth_cut,
-        m_eff,
-        m_trust,
-        chance_draw,
-        opp,
-        participating,
-        stay_draw,
-        persistence,
-    ):  # pragma: no cover
-        """Granovetter threshold rule and the chance to take part, in one pass."""
-        n = share.shape[0]
-        out = np.empty(n, dtype=np.bool_)
-        for i in range(n):
-            chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
-            theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
-            out[i] = chance and share[i] + 1e-9 >= theta
-        return out
-
-    @njit(cache=True, nogil=True)
-    def trust_voice(
-        participating,
-        heard,
-        council,
-        spill_record,
-        heard_gain,
-        ignored_loss,
-        heard_eff,
-        ignored_eff,
-        youth_eff,
-        land_eff,
-        has_youth,
-        youth,
-        has_land,
-        eligible,
-        national_share,
-        tl,
-        tn,
-        eff,
-    ):  # pragma: no cover
-        """Voice outcome for every citizen in one pass: new (trust_local, national, efficacy)."""
-        n = tl.shape[0]
-        otl = np.empty(n)
-        otn = np.empty(n)
-        oef = np.empty(n)
-        for i in range(n):
-            c = council[i]
-            land = 1.0 if has_land[c] and eligible[i] else 0.0
-            x = tn[i]
-            if participating[i]:
-                h = heard[i]
-                tc = (heard_gain if h else 0.0) - (0.0 if h else ignored_loss)
-                ec = (heard_eff if h else 0.0) - (0.0 if h else ignored_eff)
-                ec = ec + youth_eff * (1.0 if has_youth[c] and youth[i] else 0.0)
-                ec = ec + land_eff * land
-                if national_share > 0:
-                    g = national_share * tc
-                    x = (x if g < 0 else 1 - x) * g + x
-                    x = min(max(x, 0.0), 1.0)
-            else:
-                tc = spill_record[c]
-                ec = 0.0 + land_eff * land
-            otn[i] = x
-            x = tl[i]
-            x = (x if tc < 0 else 1 - x) * tc + x
-            otl[i] = min(max(x, 0.0), 1.0)
-            ec = min(max(ec, -1.0), 1.0)
-            x = eff[i]
-            x = (x if ec < 0 else 1 - x) * ec + x
-            oef[i] = min(max(x, 0.0), 1.0)
-        return otl, otn, oef
-
-    return SimpleNamespace(
-        trust_experience=trust_experience,
-        participation_threshold=participation_threshold,
-        trust_voice=trust_voice,
-    )
+    return SimpleNamespace(**{name: getattr(nb, name) for name in nb.__all__})

@@ -14,6 +14,7 @@ By group, for trust (local and national), participation, efficacy and service qu
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +24,16 @@ from .population import VARIABLES
 if TYPE_CHECKING:
     from .state import World
 
-__all__ = ["BOUNDED", "GROUP_VARIABLES", "HEADLINE", "gini", "metric_names", "observe"]
+__all__ = [
+    "BOUNDED",
+    "GROUP_VARIABLES",
+    "HEADLINE",
+    "Observation",
+    "Observer",
+    "gini",
+    "metric_names",
+    "observe",
+]
 
 HEADLINE = (
     "trust_local",
@@ -96,39 +106,160 @@ BOUNDED = tuple(m for m in HEADLINE if m not in ("value_for_money", "participati
 
 def observe(world: World, *, election_held: bool = False) -> dict[str, float]:
     """Every metric of the current state, as a flat dict of floats."""
-    pop = world.population
-    n = pop.size
-    values = {}
-    for metric, source in _GROUP_SOURCES.items():
-        x = getattr(pop, source)
-        values[metric] = x.astype(np.float64) if x.dtype == bool else x
-    out: dict[str, float] = {name: float(values[name].mean()) for name in values}
-    out["turnout"] = float(world.turnout)
-    out["value_for_money"] = float(world.value_for_money)
-    out["trust_gini"] = gini(pop.trust_local)
-    quintile, q_count, youth, tenant = _groups(world)
+    observer = Observer(world.parties.names)
+    row = np.empty(len(observer.names))
+    observer.observe_into(world, row, election_held=election_held)
+    return dict(zip(observer.names, row.tolist(), strict=True))
+
+
+class Observer:
+    """Writes every metric of the current state into one float64 row (``metric_names`` order).
+
+    The model keeps one per run and writes each step's row straight into its collector's
+    preallocated table (:class:`sim.collector.MetricsCollector`); :func:`observe` gives the
+    same values as a dict.  Group means are computed by the numba kernel
+    (``sim.kernels``) or by numpy, with the same bits.
+    """
+
+    def __init__(self, party_names: list[str]):
+        self.names = metric_names(party_names)
+        self.index = index = {name: j for j, name in enumerate(self.names)}
+        first = index[f"{GROUP_VARIABLES[0]}_{GROUPS[0]}"]
+        self._block = slice(first, first + len(GROUP_VARIABLES) * len(GROUPS))
+        self._votes = slice(self._block.stop, self._block.stop + len(party_names))
+        self._tail = index["election"]
+        self._headline = [index[m] for m in ("trust_local", "trust_national", "participation")]
+        self._headline += [index["efficacy"], index["service_quality"]]
+        self.block = np.empty((len(GROUP_VARIABLES), len(GROUPS)))
+        self.means = np.empty(len(GROUP_VARIABLES))
+
+    def observe_into(
+        self, world: World, row: np.ndarray, *, election_held: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Fill ``row`` with every metric; return the council means (trust, services, taking part).
+
+        The council means are ``{"trust_local", "service_quality", "participation"}``, arrays
+        over councils (a council without residents divides by 1).
+        """
+        from .kernels import of_world
+
+        pop = world.population
+        quintile, q_count, youth, tenant = _groups(world)
+        council, c_count = _councils(world)
+        fused = of_world(world)
+        block, means = self.block, self.means
+        if fused is not None:
+            csum = np.empty((3, len(c_count)))
+            trust_gini = fused.observe_groups(
+                pop.trust_local,
+                pop.trust_national,
+                pop.participating,
+                pop.efficacy,
+                pop.service_quality,
+                np.sort(pop.trust_local),
+                quintile,
+                q_count,
+                youth,
+                tenant,
+                council,
+                c_count,
+                block,
+                means,
+                csum,
+            )
+            summary = {"trust_local": csum[0], "service_quality": csum[1]}
+            summary["participation"] = csum[2]
+        else:
+            trust_gini = gini(pop.trust_local)
+            summary = _observe_numpy(
+                pop, quintile, q_count, youth, tenant, council, c_count, block, means
+            )
+        h = self._headline
+        row[h] = means
+        h0 = h[0]
+        row[h0 + 3] = float(world.turnout)
+        row[h0 + 6] = float(world.value_for_money)
+        gap = float(block[2, 0]) - float(block[2, 4])
+        row[h0 + 7] = gap if np.isfinite(gap) else 0.0
+        row[h0 + 8] = trust_gini
+        row[self._block] = block.ravel()
+        row[self._votes] = world.parties.vote_share
+        n = pop.size
+        parts = float(np.count_nonzero(pop.participating))
+        heard_share = float(np.count_nonzero(pop.heard) / parts) if parts else 0.0
+        row[self._tail : self._tail + 8] = (
+            float(election_held),
+            float(world.swing),
+            float(world.parties.government),
+            float(world.government_changed and election_held),
+            heard_share,
+            float(world.government.performance),
+            float(2 * world.graph.edge_count / n),
+            float(2 * np.count_nonzero(world.graph.formed) / n),
+        )
+        return summary
+
+
+class Observation(Mapping):
+    """One step's metrics: a read-only mapping name -> float over the observed row."""
+
+    __slots__ = ("_index", "row")
+
+    def __init__(self, index: dict[str, int], row: np.ndarray):
+        self._index = index
+        self.row = row
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.row[self._index[name]])
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return f"Observation({dict(self)!r})"
+
+
+def _observe_numpy(pop, quintile, q_count, youth, tenant, council, c_count, block, means):
+    """:meth:`Observer.observe_into`'s group and council means with numpy (the reference)."""
     y_count, t_count = float(len(youth)), float(len(tenant))
-    for name, x in values.items():
-        q = np.bincount(quintile, weights=x, minlength=5)
-        q = np.divide(q, q_count, out=np.full(5, np.nan), where=q_count > 0)
-        for i in range(5):
-            out[f"{name}_q{i + 1}"] = float(q[i])
-        out[f"{name}_youth"] = float(x[youth].sum() / y_count) if y_count else float("nan")
-        out[f"{name}_tenants"] = float(x[tenant].sum() / t_count) if t_count else float("nan")
-    gap = out["participation_q1"] - out["participation_q5"]
-    out["participation_gap"] = float(gap) if np.isfinite(gap) else 0.0
-    for name, share in zip(world.parties.names, world.parties.vote_share, strict=True):
-        out[f"vote_share_{name}"] = float(share)
-    out["election"] = float(election_held)
-    out["swing"] = float(world.swing)
-    out["government"] = float(world.parties.government)
-    out["government_changed"] = float(world.government_changed and election_held)
-    parts = float(np.count_nonzero(pop.participating))
-    out["heard_share"] = float(np.count_nonzero(pop.heard) / parts) if parts else 0.0
-    out["national_performance"] = float(world.government.performance)
-    out["mean_degree"] = float(2 * world.graph.edge_count / n)
-    out["formed_ties"] = float(2 * np.count_nonzero(world.graph.formed) / n)
-    return out
+    for r, source in enumerate(_GROUP_SOURCES.values()):
+        x = getattr(pop, source)
+        if x.dtype == bool:  # counts: the same integers the 0/1 sums give
+            means[r] = np.count_nonzero(x) / len(x)
+            q = np.bincount(quintile[x], minlength=5).astype(np.float64)
+            y = np.count_nonzero(x[youth]) if y_count else 0.0
+            t = np.count_nonzero(x[tenant]) if t_count else 0.0
+        else:
+            means[r] = x.mean()
+            q = np.bincount(quintile, weights=x, minlength=5)
+            y = x[youth].sum() if y_count else 0.0
+            t = x[tenant].sum() if t_count else 0.0
+        block[r, :5] = np.divide(q, q_count, out=np.full(5, np.nan), where=q_count > 0)
+        block[r, 5] = y / y_count if y_count else np.nan
+        block[r, 6] = t / t_count if t_count else np.nan
+    summary = {
+        name: np.bincount(council, weights=getattr(pop, name), minlength=len(c_count)) / c_count
+        for name in ("trust_local", "service_quality")
+    }
+    taking_part = np.bincount(council[pop.participating], minlength=len(c_count))
+    summary["participation"] = taking_part.astype(float) / c_count
+    return summary
+
+
+def _councils(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Council codes (intp) and residents per council, at least 1 (cached)."""
+    pop = world.population
+    k = world.councils.count
+    return world.derived(
+        "model.council_size",
+        lambda: (
+            pop.council.astype(np.intp),
+            np.maximum(np.bincount(pop.council, minlength=k), 1),
+        ),
+    )
 
 
 def _groups(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from . import metrics, processes
+from . import kernels, metrics, processes
 from .agents import Citizen, Council, Government, Party
 from .collector import MetricsCollector
 from .errors import ScenarioError
@@ -109,6 +109,8 @@ class GovernanceModel(mesa.Model):
             threshold_kind=sc.population.threshold_kind,
         )
         self._nx_graph: tuple[int, nx.Graph] | None = None
+        # numba kernels or numpy, chosen once per model (the same bits either way)
+        self.world.kernel_backend = kernels.choose(sc.population.size)
 
         # Mesa agents
         self.government = Government(self)
@@ -127,9 +129,11 @@ class GovernanceModel(mesa.Model):
         # what step 0's events signal for month 1 (a mobilised block); no election at step 0
         self.world.signals = Signals(mobilised=self.world.signals.mobilised)
 
+        self._observer = metrics.Observer(self.world.parties.names)
         self.datacollector = MetricsCollector(
-            metrics.metric_names(self.world.parties.names),
+            self._observer.names,
             agenttype_reporters={Council: COUNCIL_REPORTERS},
+            agenttype_rows={Council: GovernanceModel._council_records},
         )
         self._observe()
 
@@ -184,25 +188,31 @@ class GovernanceModel(mesa.Model):
     # ------------------------------------------------------------------ observation
     def _observe(self) -> None:
         w = self.world
-        self.observation = metrics.observe(w, election_held=w.signals.election_held)
-        pop = w.population
-        k = w.councils.count
-        council, count = w.derived(
-            "model.council_size",
-            lambda: (
-                pop.council.astype(np.intp),
-                np.maximum(np.bincount(pop.council, minlength=k), 1),
-            ),
-        )
-        self.council_summary = {
-            name: np.bincount(council, weights=getattr(pop, name), minlength=k) / count
-            for name in ("trust_local", "service_quality")
-        }
-        # counts of participants: the same integers a weighted sum of 0/1 gives, without a
-        # floating-point pass over everyone
-        taking_part = np.bincount(council[pop.participating], minlength=k).astype(float)
-        self.council_summary["participation"] = taking_part / count
+        obs = self._observer
+        row = np.empty(len(obs.names))
+        self.council_summary = obs.observe_into(w, row, election_held=w.signals.election_held)
+        self.observation = metrics.Observation(obs.index, row)
         self.datacollector.collect(self)
+
+    def _council_records(self) -> list[tuple]:
+        """The Council rows Mesa's reporters give (``COUNCIL_REPORTERS``), built at once."""
+        w = self.world
+        cs, g, summary = w.councils, w.government, self.council_summary
+        budget = cs.budget * w.budget_multiplier * (1 - g.austerity * g.grant_share)
+        columns = zip(
+            cs.cooperation.tolist(),
+            cs.responsiveness.tolist(),
+            budget.tolist(),
+            summary["trust_local"].tolist(),
+            summary["participation"].tolist(),
+            summary["service_quality"].tolist(),
+            strict=True,
+        )
+        t = self.time
+        return [
+            (t, c.unique_id, c.name, *values)
+            for c, values in zip(self.councils, columns, strict=True)
+        ]
 
     # ------------------------------------------------------------------ accessors
     @property

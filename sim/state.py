@@ -86,6 +86,15 @@ class SocialGraph:
         >>> bool(np.array_equal(g.neighbour_share(m), g.neighbour_mean(m.astype(float))))
         True
         """
+        start, table = self.share_table()
+        return table[start + self.neighbour_count(mask)]
+
+    def share_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets per citizen and the table of partial sums of ``1/k`` (:meth:`neighbour_share`).
+
+        ``table[start[i] + c]`` is the share of citizen ``i``'s neighbours when ``c`` of them
+        are marked (built on first use, kept until the edges change).
+        """
         if self._share_table is None:
             counts = np.diff(self.matrix.indptr)
             degrees = np.unique(counts)
@@ -99,8 +108,7 @@ class SocialGraph:
                 ]
             )
             self._share_table = (offset[counts], table)
-        start, table = self._share_table
-        return table[start + self.neighbour_count(mask)]
+        return self._share_table
 
 
 @dataclass
@@ -157,6 +165,7 @@ class World:
     ties_formed: int = 0
     ties_decayed: int = 0
     voice_share: np.ndarray | None = None  # (councils, 5) co-produced budget by quintile
+    kernel_backend: str = "numpy"  # "numba": processes use sim.kernels' fused kernels
     signals: Signals = field(default_factory=Signals)
     timeline: dict[int, list] = field(default_factory=dict)  # scenario events by step
     pending: list = field(default_factory=list)  # live events for the next step

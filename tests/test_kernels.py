@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,18 @@ from sim import kernels
 
 pytest.importorskip("numba")
 
-STATE = ("trust_local", "trust_national", "efficacy", "participating", "expectation_local")
+STATE = (
+    "trust_local",
+    "trust_national",
+    "efficacy",
+    "participating",
+    "expectation_local",
+    "heard",
+    "ignored",
+    "received",
+    "service_quality",
+    "trust_party",
+)
 
 
 def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=None):
@@ -21,9 +33,13 @@ def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=Non
     assert kernels.backend() == which
     sc = sim.load_scenario(scenario) if scenario else None
     m = sim.GovernanceModel(sc, rng=7, **overrides)
+    assert m.world.kernel_backend == which
     m.run(steps=steps)
     df = m.datacollector.get_model_vars_dataframe()
-    return df, {k: np.array(getattr(m.population, k), copy=True) for k in STATE}
+    state = {k: np.array(getattr(m.population, k), copy=True) for k in STATE}
+    councils = m.datacollector.get_agenttype_vars_dataframe(sim.Council)
+    state["councils"] = np.frombuffer(councils.to_csv(float_format="%.17g").encode(), np.uint8)
+    return df, state
 
 
 @pytest.mark.parametrize(
@@ -32,8 +48,29 @@ def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=Non
         {"population.size": 1500},
         {"population.size": 800, "processes.trust_experience.cynicism": 0.3},
         {"population.size": 800, "processes.participation.persistence": 0.9},
+        {"population.size": 900, "council.count": 3, "council.cooperation": 0.7},
+        {"population.size": 700, "processes.participation.rule": "logit"},
+        {"population.size": 700, "processes.social_influence.anchoring": 0.0},
+        {"population.size": 700, "processes.social_influence.distrust_contagion": 0.1},
+        {
+            "population.size": 500,
+            "network.kind": "sbm",
+            "network.mean_degree": 1.5,
+            "council.count": 3,
+            "council.cooperation": 0.7,
+            "population.threshold_mean": 0.0,
+        },
     ],
-    ids=["default", "cynicism", "persistent"],
+    ids=[
+        "default",
+        "cynicism",
+        "persistent",
+        "councils",
+        "logit",
+        "unanchored",
+        "contagion",
+        "isolated",
+    ],
 )
 def test_numba_matches_numpy_bit_for_bit(monkeypatch, overrides):
     """Whole runs through both paths agree exactly: metrics table and citizen state."""
@@ -68,7 +105,10 @@ def test_trust_experience_kernel_matches_rules():
     tl, tn, el, en, q = (rng.random(n) for _ in range(5))
     seen, blame, up, down, rate = 0.47, 0.3, 0.05, 0.15, 0.15
     nat = (1 - blame) * seen + blame * q
-    got = kernels._compiled().trust_experience(tl, tn, el, en, q, seen, blame, up, down, rate)
+    party = np.zeros((n, 1))
+    got = kernels._compiled().trust_experience(
+        tl, tn, el, en, q, seen, blame, up, down, rate, party, -1
+    )
     want = (
         asymmetric_update(tl, q, el, up, down),
         asymmetric_update(tn, nat, en, up, down),
@@ -111,3 +151,49 @@ def test_auto_uses_numpy_for_small_populations(monkeypatch):
     assert kernels.kernels(kernels.AUTO_MIN_SIZE) is not None
     monkeypatch.setenv("GOVSIM_KERNELS", "numba")
     assert kernels.kernels(10) is not None
+
+
+def test_pairwise_sum_is_numpys():
+    """The kernels' pairwise sum adds in numpy's order: equal to ``ndarray.sum`` bit for bit."""
+    pairwise_sum = kernels._compiled().pairwise_sum
+    rng = np.random.default_rng(5)
+    for n in [*range(0, 300), 1000, 1023, 4097, 8192, 8193, 100_003]:
+        x = rng.random(n) * 10.0 ** rng.uniform(-4, 4, n)
+        assert pairwise_sum(x, 0, n) == x.sum(), n
+        if n > 9:
+            assert pairwise_sum(x, 5, n - 5) == x[5:].sum(), n
+
+
+def test_auto_uses_kernels_in_a_sweep(monkeypatch):
+    """``auto`` keeps the first small models on numpy, then (a sweep) uses the kernels."""
+    monkeypatch.setenv("GOVSIM_KERNELS", "auto")
+    assert kernels.kernels(100, models_built=1) is None
+    assert kernels.kernels(100, models_built=kernels.AUTO_AFTER_MODELS) is not None
+    monkeypatch.setenv("GOVSIM_KERNELS", "numpy")
+    assert kernels.kernels(10**7, models_built=10**6) is None
+
+
+def test_small_model_does_not_import_numba():
+    """A first small model under ``auto`` neither imports numba nor pays for it."""
+    code = (
+        "import sys, sim\n"
+        "m = sim.GovernanceModel(rng=1, **{'population.size': 200}); m.step()\n"
+        "assert m.world.kernel_backend == 'numpy'\n"
+        "assert 'numba' not in sys.modules, 'numba imported'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GOVSIM_KERNELS"}
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)
+
+
+def test_large_population_branches_match(monkeypatch):
+    """The branches used for large populations (numpy's neighbour count, scipy's DeGroot)."""
+    from sim.processes import participation, social_influence
+
+    monkeypatch.setattr(participation, "GRAPH_KERNEL_MAX", 0)
+    monkeypatch.setattr(social_influence, "FUSED_MAX", 0)
+    overrides = {"population.size": 900, "council.count": 2}
+    df_np, st_np = _run(monkeypatch, "numpy", overrides)
+    df_nb, st_nb = _run(monkeypatch, "numba", overrides)
+    assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
+    for k in st_np:
+        assert st_np[k].tobytes() == st_nb[k].tobytes(), k

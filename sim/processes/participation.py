@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 
 if TYPE_CHECKING:
@@ -56,6 +56,10 @@ __all__ = [
 NAME = "participation"
 TITLE = "Participation"
 STREAM = 3
+
+#: Below this many citizens the kernel counts participating neighbours itself (measured:
+#: faster at 1,000, slower than numpy's sparse gather at 100,000; docs/performance.md).
+GRAPH_KERNEL_MAX = 20_000
 
 #: Float tolerance when comparing a neighbour share with a threshold.
 TOLERANCE = 1e-9
@@ -147,6 +151,10 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Decide this month's participants from last month's state."""
     pop, prog = world.population, world.programmes
     n = pop.size
+    fused = of_world(world)
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        _step_fused(world, spec, rng, fused)
+        return
     if world.threshold_kind == "count":  # Granovetter's form: how many others take part
         share = world.graph.neighbour_count(pop.participating).astype(np.float64)
     else:
@@ -155,28 +163,6 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     chance_draw = rng.random(n)
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
     stay_draw = rng.random(n)
-    fused = kernels(n) if spec.rule == "threshold" else None
-    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
-        theta0, youth_cut = _theta_parts(world, spec)
-        willing = fused.participation_threshold(
-            share,
-            theta0,
-            pop.efficacy,
-            pop.trust_local,
-            youth_cut,
-            float(spec.motivation_efficacy),
-            float(spec.motivation_trust),
-            chance_draw,
-            o,
-            pop.participating,
-            stay_draw,
-            float(spec.persistence),
-        )
-        mobilised = world.signals.mobilised
-        if mobilised is not None:
-            willing |= mobilised
-        pop.participating = willing
-        return
     chance = chance_draw < o
     # last month's participants stay involved without a fresh opportunity (a panel, a group)
     chance |= pop.participating & (stay_draw < spec.persistence)
@@ -212,6 +198,80 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     pop.participating = willing
 
 
+def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> None:
+    """:func:`step` through the kernels: neighbour share, chance and rule in one pass."""
+    pop, prog, graph = world.population, world.programmes, world.graph
+    n = pop.size
+    o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
+    count_kind = world.threshold_kind == "count"
+    start, table = graph.share_table()
+    a = graph.matrix
+    chance_draw = rng.random(n)
+    decide = rng.random(n)
+    stay_draw = rng.random(n)
+    if spec.rule == "threshold" and n >= GRAPH_KERNEL_MAX:
+        # large populations: numpy's neighbour count (it gathers only the participants'
+        # ties when they are few) is faster than a pass over every tie
+        if count_kind:
+            share = graph.neighbour_count(pop.participating).astype(np.float64)
+        else:
+            share = graph.neighbour_share(pop.participating)
+        theta0, youth_cut = _theta_parts(world, spec)
+        willing = fused.participation_threshold(
+            share,
+            theta0,
+            pop.efficacy,
+            pop.trust_local,
+            youth_cut,
+            float(spec.motivation_efficacy),
+            float(spec.motivation_trust),
+            chance_draw,
+            o,
+            pop.participating,
+            stay_draw,
+            float(spec.persistence),
+        )
+    elif spec.rule == "threshold":
+        theta0, youth_cut = _theta_parts(world, spec)
+        willing = fused.participation_graph(
+            a.indptr,
+            a.indices,
+            start,
+            table,
+            count_kind,
+            theta0,
+            pop.efficacy,
+            pop.trust_local,
+            youth_cut,
+            float(spec.motivation_efficacy),
+            float(spec.motivation_trust),
+            chance_draw,
+            o,
+            pop.participating,
+            stay_draw,
+            float(spec.persistence),
+        )
+    else:
+        share = fused.neighbour_share(
+            a.indptr, a.indices, start, table, pop.participating, count_kind
+        )
+        chance = chance_draw < o
+        chance |= pop.participating & (stay_draw < spec.persistence)
+        z = (
+            spec.logit_intercept
+            + spec.logit_efficacy * pop.efficacy
+            + spec.logit_trust * pop.trust_local
+            + spec.logit_social * share
+            + spec.logit_deprivation * pop.deprivation
+        )
+        willing = decide < logit_probability(z)
+        willing &= chance
+    mobilised = world.signals.mobilised
+    if mobilised is not None:  # a campaign brought these in this month, willing or not
+        willing |= mobilised
+    pop.participating = willing
+
+
 def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     """Cached parts of the effective threshold: ``threshold + c d`` and the youth cut."""
     pop, prog = world.population, world.programmes
@@ -219,9 +279,14 @@ def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
         "participation.theta0", lambda: pop.threshold + spec.cost_deprivation * pop.deprivation
     )
     youth_cut = world.derived(
-        "participation.youth_cut",
-        lambda: (
-            prog.youth_threshold_cut * (world.councils.has("youth_trust")[pop.council] & pop.youth)
+        "participation.youth_cut_full",
+        lambda: np.broadcast_to(
+            np.asarray(
+                prog.youth_threshold_cut
+                * (world.councils.has("youth_trust")[pop.council] & pop.youth),
+                dtype=np.float64,
+            ),
+            theta0.shape,
         ),
     )
-    return theta0, np.broadcast_to(np.asarray(youth_cut, dtype=np.float64), theta0.shape)
+    return theta0, youth_cut

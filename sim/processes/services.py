@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..kernels import of_world
 from ..schema_base import NonNeg, ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -262,6 +263,41 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         lambda: static_parts(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
     )
     groups, n_c, mean_need = st["groups"], st["n_c"], st["mean_need"]
+    fused = of_world(world)
+    if fused is not None:  # the whole month in one call, the same operations (sim.kernels)
+        need_eff = _need_eff(world)
+        received, quality, met_total, world.voice_share, budget = fused.services_step(
+            cs.budget,
+            world.budget_multiplier,
+            float(1 - g.austerity * g.grant_share),
+            mean_need,
+            cs.cooperation,
+            float(1 - g.centralisation),
+            float(prog.community_budget_share),
+            cs.has("community_budgeting"),
+            pop.participating,
+            tenant_influence(world, prog),
+            pop.need,
+            groups,
+            world.voice_share,
+            float(1 - spec.voice_memory),
+            float(spec.voice_memory),
+            st["need_g"],
+            cs.responsiveness,
+            cs.efficiency,
+            float(1 - spec.participation_overhead),
+            float(spec.coproduction_bonus),
+            st["council"],
+            st["central_factor"],
+            need_eff,
+            world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))),
+            n_c,
+        )
+        pop.received = received
+        pop.service_quality = quality
+        spent = float(np.dot(n_c, budget))
+        world.value_for_money = float(met_total / spent) if spent > 0 else 0.0
+        return
     budget = cs.budget * world.budget_multiplier * (1 - g.austerity * g.grant_share) * mean_need
     coop = cs.cooperation * (1 - g.centralisation)
     coop = np.clip(coop + prog.community_budget_share * cs.has("community_budgeting"), 0, 1)
@@ -277,6 +313,9 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
     )
+    need_eff = _need_eff(world)
+    need_positive = world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0)))
+    spent = float(np.dot(n_c, budget))
     received = allocate_from(
         st,
         pop.need,
@@ -288,7 +327,19 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         spec.coproduction_bonus,
         spec.participation_overhead,
     )
-    need_eff = world.derived(
+    met = np.minimum(received, need_eff)
+    pop.received = received
+    if need_positive:
+        pop.service_quality = np.divide(met, need_eff)
+    else:
+        pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
+    world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
+
+
+def _need_eff(world: World) -> np.ndarray:
+    """Need left to the council once a land trust meets part of its members' need (derived)."""
+    pop, cs, prog = world.population, world.councils, world.programmes
+    return world.derived(
         "services.need_eff",
         lambda: (
             pop.need
@@ -299,14 +350,6 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             )
         ),
     )
-    met = np.minimum(received, need_eff)
-    pop.received = received
-    if world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))):
-        pop.service_quality = np.divide(met, need_eff)
-    else:
-        pop.service_quality = np.divide(met, need_eff, out=np.ones_like(met), where=need_eff > 0)
-    spent = float(np.dot(n_c, budget))
-    world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
 
 
 def tenant_influence(world: World, prog: ProgrammesSpec) -> np.ndarray:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Update trust in council and national government from this month's experience."""
     pop = world.population
     local = pop.service_quality
-    fused = kernels(pop.size)
+    fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
         _step_fused(world, spec, fused)
         return
@@ -203,9 +203,8 @@ def _step_fused(world: World, spec: Spec, fused) -> None:
         float(spec.up_rate),
         float(spec.down_rate),
         float(spec.expectation_rate),
+        pop.trust_party,  # written in place, as the numpy rule does, for the governing party
+        int(world.parties.government),
     )
     pop.trust_local, pop.trust_national = tl, tn
-    gov = world.parties.government
-    if gov >= 0:
-        pop.trust_party[:, gov] = np.clip(pop.trust_party[:, gov] + (tn - old_national), 0, 1)
     pop.expectation_local, pop.expectation_national = el, en

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import kernels
+from ..kernels import of_world
 from ..schema_base import ProcessSpec, Unit
 from .services import tenant_influence
 
@@ -109,25 +109,17 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         lambda: (pop.council.astype(np.intp), np.bincount(pop.council, minlength=k)),
     )
     draw = rng.random(pop.size)
-    parts = np.flatnonzero(pop.participating)
-    c_p = council[parts]
     influence = tenant_influence(world, prog)
-    p_heard = np.minimum(1.0, cs.responsiveness[c_p] * influence[parts])
-    heard_p = draw[parts] < p_heard
-    heard = np.zeros(pop.size, dtype=bool)
-    heard[parts[heard_p]] = True
-    ignored = pop.participating & ~heard
-    # voice record per council from counts (the same integers the masks would add up to)
-    h = np.bincount(c_p[heard_p], minlength=k).astype(float)
-    i = np.bincount(c_p[~heard_p], minlength=k).astype(float)
-    record = voice_record(h, i, size)
-    fused = kernels(pop.size)
+    fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
-        tl, tn, eff = fused.trust_voice(
+        tl, tn, eff, heard, ignored = fused.trust_voice_full(
             pop.participating,
-            heard,
+            draw,
             council,
-            spec.legitimacy_spillover * record,
+            cs.responsiveness,
+            influence,
+            size,
+            float(spec.legitimacy_spillover),
             float(spec.heard_trust_gain),
             float(spec.ignored_trust_loss),
             float(spec.heard_efficacy_gain),
@@ -143,11 +135,20 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             pop.trust_national,
             pop.efficacy,
         )
-        if spec.national_share > 0 and len(parts):
-            pop.trust_national = tn
-        pop.trust_local, pop.efficacy = tl, eff
+        pop.trust_local, pop.trust_national, pop.efficacy = tl, tn, eff
         pop.heard, pop.ignored = heard, ignored
         return
+    parts = np.flatnonzero(pop.participating)
+    c_p = council[parts]
+    p_heard = np.minimum(1.0, cs.responsiveness[c_p] * influence[parts])
+    heard_p = draw[parts] < p_heard
+    heard = np.zeros(pop.size, dtype=bool)
+    heard[parts[heard_p]] = True
+    ignored = pop.participating & ~heard
+    # voice record per council from counts (the same integers the masks would add up to)
+    h = np.bincount(c_p[heard_p], minlength=k).astype(float)
+    i = np.bincount(c_p[~heard_p], minlength=k).astype(float)
+    record = voice_record(h, i, size)
     trust_change = (spec.legitimacy_spillover * record)[council]
     trust_change[parts] = np.where(heard_p, spec.heard_trust_gain, 0.0) - np.where(
         ~heard_p, spec.ignored_trust_loss, 0.0

@@ -1,0 +1,626 @@
+"""The numba kernels behind :mod:`sim.kernels` (imported only when a kernel is first needed).
+
+Every kernel repeats the numpy reference rule's floating-point operations in the same order,
+so both paths give the same bits.  Three orders matter and are reproduced exactly:
+
+* scipy's ``csr_matvec`` adds a row's products in stored order, starting from 0.0
+  (:func:`row_mean`);
+* ``np.bincount(..., weights=...)`` adds each bin's weights in index order, from 0.0;
+* ``ndarray.sum``/``mean`` use numpy's pairwise summation (:func:`pairwise_sum`: blocks of
+  at most 128 with eight accumulators, split at a multiple of 8).
+
+No kernel uses ``fastmath`` (which would let LLVM reorder sums or fuse multiply-adds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "neighbour_share",
+    "observe_groups",
+    "pairwise_sum",
+    "participation_graph",
+    "participation_threshold",
+    "services_allocate",
+    "services_step",
+    "services_voice",
+    "social_degroot",
+    "trust_experience",
+    "trust_voice",
+    "trust_voice_full",
+]
+
+_OPTS = {"cache": True, "nogil": True}
+
+
+@njit(**_OPTS)
+def _block_sum(a, lo, n):  # pragma: no cover - compiled
+    """A leaf of numpy's pairwise sum: ``n <= 128`` values, eight accumulators."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    m = n - n % 8
+    while i < m:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(**_OPTS)
+def pairwise_sum(a, lo, n):  # pragma: no cover - compiled
+    """Numpy's pairwise sum of ``a[lo:lo + n]`` (``DOUBLE_pairwise_sum``), bit for bit.
+
+    numpy splits a run longer than 128 at ``n2 = n // 2 - (n // 2) % 8`` and adds the two
+    halves' sums; this walks the same tree with an explicit stack (numba does not cache
+    recursive functions safely).
+    """
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    s_lo = np.empty(64, np.int64)
+    s_n = np.empty(64, np.int64)
+    s_state = np.empty(64, np.int64)  # 1: left half pending, 2: right half pending
+    s_left = np.empty(64)
+    s_lo[0], s_n[0] = lo, n
+    top = 1
+    while True:
+        f = top - 1
+        m = s_n[f]
+        if m > 128:  # a fresh node: descend into its left half
+            n2 = m // 2
+            n2 -= n2 % 8
+            s_state[f] = 1
+            s_lo[top], s_n[top] = s_lo[f], n2
+            top += 1
+            continue
+        v = _block_sum(a, s_lo[f], m)
+        top -= 1
+        while top > 0:
+            p = top - 1
+            if s_state[p] == 1:  # left half done: keep it, do the right half
+                s_left[p] = v
+                s_state[p] = 2
+                n2 = s_n[p] // 2
+                n2 -= n2 % 8
+                s_lo[top], s_n[top] = s_lo[p] + n2, s_n[p] - n2
+                top += 1
+                break
+            v = s_left[p] + v  # both halves done
+            top -= 1
+        if top == 0:
+            return v
+
+
+@njit(**_OPTS)
+def _gathered_mean(x, idx, buf):  # pragma: no cover - compiled
+    """``x[idx].sum() / len(idx)`` (numpy's pairwise sum of the gathered values); NaN if empty."""
+    m = idx.shape[0]
+    if m == 0:
+        return np.nan
+    for j in range(m):
+        buf[j] = x[idx[j]]
+    return pairwise_sum(buf, 0, m) / m
+
+
+@njit(**_OPTS)
+def _variable_row(x, r, q, q_count, youth, tenant, block, means, buf):  # pragma: no cover
+    """Row ``r`` of :func:`observe_groups` from the group sums ``q``; returns ``x``'s sum."""
+    n = x.shape[0]
+    s = pairwise_sum(x, 0, n)
+    means[r] = s / n
+    for g in range(5):
+        block[r, g] = q[g] / q_count[g] if q_count[g] > 0 else np.nan
+    block[r, 5] = _gathered_mean(x, youth, buf)
+    block[r, 6] = _gathered_mean(x, tenant, buf)
+    return s
+
+
+@njit(**_OPTS)
+def observe_groups(
+    tl,
+    tn,
+    part,
+    eff,
+    sq,
+    tl_sorted,
+    quintile,
+    q_count,
+    youth,
+    tenant,
+    council,
+    c_count,
+    block,
+    means,
+    csum,
+):  # pragma: no cover - compiled
+    """Means by group of the five observed variables, council means and Gini, in one call.
+
+    Fills ``block`` (5 x 7: q1..q5, youth, tenants; rows in
+    :data:`sim.metrics.GROUP_VARIABLES` order: trust_local, trust_national, participation,
+    efficacy, service_quality), ``means`` (5, same order) and ``csum`` (3 x councils:
+    trust_local, service_quality, participation); returns the Gini coefficient of trust in
+    council from ``tl_sorted`` (``np.sort(tl)``), as :func:`sim.metrics.gini` computes it.
+    Group sums are ``bincount``'s (each group in citizen order), means and gathered sums are
+    pairwise, participation is counted in integers (the numbers its 0/1 sums give).
+    """
+    n = part.shape[0]
+    k = c_count.shape[0]
+    q = np.zeros((4, 5))
+    qc = np.zeros(5, dtype=np.int64)
+    s0 = np.zeros(k)
+    s1 = np.zeros(k)
+    cc = np.zeros(k, dtype=np.int64)
+    total = 0
+    for i in range(n):  # one pass, independent running sums (each in citizen order)
+        g = quintile[i]
+        c = council[i]
+        q[0, g] += tl[i]
+        q[1, g] += tn[i]
+        q[2, g] += eff[i]
+        q[3, g] += sq[i]
+        s0[c] += tl[i]
+        s1[c] += sq[i]
+        if part[i]:
+            qc[g] += 1
+            cc[c] += 1
+            total += 1
+    buf = np.empty(max(n, 1))
+    sum_tl = _variable_row(tl, 0, q[0], q_count, youth, tenant, block, means, buf)
+    _variable_row(tn, 1, q[1], q_count, youth, tenant, block, means, buf)
+    _variable_row(eff, 3, q[2], q_count, youth, tenant, block, means, buf)
+    _variable_row(sq, 4, q[3], q_count, youth, tenant, block, means, buf)
+    means[2] = total / n
+    for g in range(5):
+        block[2, g] = qc[g] / q_count[g] if q_count[g] > 0 else np.nan
+    ny = youth.shape[0]
+    nt = tenant.shape[0]
+    c = 0
+    for j in range(ny):
+        c += part[youth[j]]
+    block[2, 5] = c / ny if ny else np.nan
+    c = 0
+    for j in range(nt):
+        c += part[tenant[j]]
+    block[2, 6] = c / nt if nt else np.nan
+    for j in range(k):
+        csum[0, j] = s0[j] / c_count[j]
+        csum[1, j] = s1[j] / c_count[j]
+        csum[2, j] = cc[j] / c_count[j]
+    # Gini: sum_i (2i - n - 1) x_(i) / (n sum x), the weighted sum pairwise as numpy adds it
+    if n == 0 or sum_tl <= 0:
+        return 0.0
+    for i in range(n):
+        buf[i] = float(2 * (i + 1) - n - 1) * tl_sorted[i]
+    return pairwise_sum(buf, 0, n) / (n * sum_tl)
+
+
+@njit(**_OPTS)
+def trust_experience(
+    tl, tn, el, en, local, seen, blame, up, down, rate, party, gov
+):  # pragma: no cover
+    """Both asymmetric trust updates and both expectation updates, in one pass.
+
+    Returns new arrays (trust_local, trust_national, expectation_local,
+    expectation_national); only ``party[:, gov]`` (trust in the governing party; ``gov < 0``:
+    none) is changed in place, by the change in national trust, clipped to [0, 1].
+    """
+    n = tl.shape[0]
+    otl = np.empty(n)
+    otn = np.empty(n)
+    oel = np.empty(n)
+    oen = np.empty(n)
+    keep = 1 - blame
+    for i in range(n):
+        q = local[i]
+        # national performance: (1 - b) * seen + b * Q_i
+        nat = keep * seen + blame * q
+        gap = q - el[i]
+        t = max(gap, 0.0) * up + min(gap, 0.0) * down + tl[i]
+        otl[i] = min(max(t, 0.0), 1.0)
+        oel[i] = gap * rate + el[i]
+        gap = nat - en[i]
+        t = max(gap, 0.0) * up + min(gap, 0.0) * down + tn[i]
+        otn[i] = min(max(t, 0.0), 1.0)
+        oen[i] = gap * rate + en[i]
+        if gov >= 0:  # the governing party shares the government's credit and blame
+            x = party[i, gov] + (otn[i] - tn[i])
+            party[i, gov] = min(max(x, 0.0), 1.0)
+    return otl, otn, oel, oen
+
+
+@njit(**_OPTS)
+def participation_threshold(
+    share,
+    theta0,
+    eff,
+    trust,
+    youth_cut,
+    m_eff,
+    m_trust,
+    chance_draw,
+    opp,
+    participating,
+    stay_draw,
+    persistence,
+):  # pragma: no cover
+    """Granovetter threshold rule and the chance to take part, in one pass."""
+    n = share.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
+        theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
+        out[i] = chance and share[i] + 1e-9 >= theta
+    return out
+
+
+@njit(**_OPTS)
+def trust_voice(
+    participating,
+    heard,
+    council,
+    spill_record,
+    heard_gain,
+    ignored_loss,
+    heard_eff,
+    ignored_eff,
+    youth_eff,
+    land_eff,
+    has_youth,
+    youth,
+    has_land,
+    eligible,
+    national_share,
+    tl,
+    tn,
+    eff,
+):  # pragma: no cover
+    """Voice outcome for every citizen in one pass: new (trust_local, national, efficacy)."""
+    n = tl.shape[0]
+    otl = np.empty(n)
+    otn = np.empty(n)
+    oef = np.empty(n)
+    for i in range(n):
+        c = council[i]
+        land = 1.0 if has_land[c] and eligible[i] else 0.0
+        x = tn[i]
+        if participating[i]:
+            h = heard[i]
+            tc = (heard_gain if h else 0.0) - (0.0 if h else ignored_loss)
+            ec = (heard_eff if h else 0.0) - (0.0 if h else ignored_eff)
+            ec = ec + youth_eff * (1.0 if has_youth[c] and youth[i] else 0.0)
+            ec = ec + land_eff * land
+            if national_share > 0:
+                g = national_share * tc
+                x = (x if g < 0 else 1 - x) * g + x
+                x = min(max(x, 0.0), 1.0)
+        else:
+            tc = spill_record[c]
+            ec = 0.0 + land_eff * land
+        otn[i] = x
+        x = tl[i]
+        x = (x if tc < 0 else 1 - x) * tc + x
+        otl[i] = min(max(x, 0.0), 1.0)
+        ec = min(max(ec, -1.0), 1.0)
+        x = eff[i]
+        x = (x if ec < 0 else 1 - x) * ec + x
+        oef[i] = min(max(x, 0.0), 1.0)
+    return otl, otn, oef
+
+
+@njit(**_OPTS)
+def participation_graph(
+    indptr,
+    indices,
+    start,
+    table,
+    count_kind,
+    theta0,
+    eff,
+    trust,
+    youth_cut,
+    m_eff,
+    m_trust,
+    chance_draw,
+    opp,
+    participating,
+    stay_draw,
+    persistence,
+):  # pragma: no cover - compiled
+    """:func:`participation_threshold` with the neighbour share counted in the same pass.
+
+    The share of participating neighbours is read from the graph's table of partial sums of
+    ``1/k`` (``SocialGraph.share_table``), as ``SocialGraph.neighbour_share`` does; with
+    ``count_kind`` it is the count itself.
+    """
+    n = theta0.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        c = 0
+        for jj in range(indptr[i], indptr[i + 1]):
+            c += participating[indices[jj]]
+        share = float(c) if count_kind else table[start[i] + c]
+        chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
+        theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
+        out[i] = chance and share + 1e-9 >= theta
+    return out
+
+
+@njit(**_OPTS)
+def neighbour_share(indptr, indices, start, table, mask, count_kind):  # pragma: no cover
+    """``SocialGraph.neighbour_share(mask)`` (or the count, as floats), in one pass."""
+    n = indptr.shape[0] - 1
+    out = np.empty(n)
+    for i in range(n):
+        c = 0
+        for jj in range(indptr[i], indptr[i + 1]):
+            c += mask[indices[jj]]
+        out[i] = float(c) if count_kind else table[start[i] + c]
+    return out
+
+
+@njit(**_OPTS)
+def social_degroot(
+    indptr, indices, data, isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl
+):  # pragma: no cover - compiled
+    """DeGroot on both kinds of trust, anchoring, spill-over and the clip, in one pass.
+
+    Each row's neighbour mean adds ``data[jj] * x[indices[jj]]`` in stored order from 0.0,
+    as scipy's ``csr_matvec`` does; then ``(1 - w) x + w m`` (isolated citizens keep
+    ``x``), ``(1 - a) x + a x0`` when anchored, the simultaneous spill-over
+    ``l + b (n - l)``, ``n + a (l - n)``, and the clip to [0, 1].
+    """
+    n = tl.shape[0]
+    ol = np.empty(n)
+    on = np.empty(n)
+    for i in range(n):
+        xl = tl[i]
+        xn = tn[i]
+        if not isolated[i]:
+            ml = 0.0
+            mn = 0.0
+            for jj in range(indptr[i], indptr[i + 1]):
+                d = data[jj]
+                j = indices[jj]
+                ml += d * tl[j]
+                mn += d * tn[j]
+            xl = keep_w * xl + w * ml
+            xn = keep_w * xn + w * mn
+        if anchored:
+            xl = keep_a * xl + a * dl[i]
+            xn = keep_a * xn + a * dn[i]
+        yl = (xn - xl) * s_nl + xl
+        yn = (xl - xn) * s_ln + xn
+        ol[i] = min(max(yl, 0.0), 1.0)
+        on[i] = min(max(yn, 0.0), 1.0)
+    return ol, on
+
+
+@njit(**_OPTS)
+def services_voice(participating, influence, need, groups, k):  # pragma: no cover - compiled
+    """Voiced need by group (``5 k``): ``bincount`` of ``influence * 1.0 * need * 1.0``."""
+    out = np.zeros(5 * k)
+    for i in range(participating.shape[0]):
+        if participating[i]:
+            out[groups[i]] += ((influence[i] * 1.0) * need[i]) * 1.0
+    return out
+
+
+@njit(**_OPTS)
+def services_allocate(
+    council,
+    groups,
+    need,
+    central_factor,
+    need_eff,
+    budget,
+    budget_n,
+    per_need_g,
+    r,
+    rest,
+    co_factor,
+    s,
+    keep_s,
+    e,
+    need_positive,
+):  # pragma: no cover - compiled
+    """Resources received, service quality and the total of need met (``allocate_from``).
+
+    The same products in the same order as the numpy rule:
+    ``((1 - s) B f) e + (k_co (r V + (1 - r) B f)) s`` with ``V = (B N) S_g n``.
+    """
+    n = need.shape[0]
+    received = np.empty(n)
+    quality = np.empty(n)
+    met = np.empty(n)
+    for i in range(n):
+        c = council[i]
+        central = budget[c] * central_factor[i]
+        voice = budget_n[c] * per_need_g[groups[i]] * need[i]
+        mix = r[c] * voice + rest[c] * central
+        x = keep_s[c] * central * e[c] + co_factor[c] * mix * s[c]
+        received[i] = x
+        ne = need_eff[i]
+        m = min(x, ne)
+        met[i] = m
+        if need_positive or ne > 0:
+            quality[i] = m / ne
+        else:
+            quality[i] = 1.0
+    return received, quality, pairwise_sum(met, 0, n)
+
+
+@njit(**_OPTS)
+def trust_voice_full(
+    participating,
+    draw,
+    council,
+    responsiveness,
+    influence,
+    size,
+    spillover,
+    heard_gain,
+    ignored_loss,
+    heard_eff,
+    ignored_eff,
+    youth_eff,
+    land_eff,
+    has_youth,
+    youth,
+    has_land,
+    eligible,
+    national_share,
+    tl,
+    tn,
+    eff,
+):  # pragma: no cover - compiled
+    """Who is heard, each council's voice record, then :func:`trust_voice`, in one call.
+
+    A participant is heard when ``draw < min(1, r_c w_i)``; the record is
+    ``spillover * (H_c - I_c) / N_c`` (0 for a council without residents).
+    Returns (trust_local, trust_national, efficacy, heard, ignored).
+    """
+    n = tl.shape[0]
+    k = size.shape[0]
+    heard = np.zeros(n, dtype=np.bool_)
+    ignored = np.zeros(n, dtype=np.bool_)
+    h = np.zeros(k)
+    g = np.zeros(k)
+    for i in range(n):
+        if participating[i]:
+            c = council[i]
+            if draw[i] < min(1.0, responsiveness[c] * influence[i]):
+                heard[i] = True
+                h[c] += 1.0
+            else:
+                ignored[i] = True
+                g[c] += 1.0
+    record = np.empty(k)
+    for c in range(k):
+        record[c] = spillover * ((h[c] - g[c]) / size[c] if size[c] > 0 else 0.0)
+    otl, otn, oef = trust_voice(
+        participating,
+        heard,
+        council,
+        record,
+        heard_gain,
+        ignored_loss,
+        heard_eff,
+        ignored_eff,
+        youth_eff,
+        land_eff,
+        has_youth,
+        youth,
+        has_land,
+        eligible,
+        national_share,
+        tl,
+        tn,
+        eff,
+    )
+    return otl, otn, oef, heard, ignored
+
+
+@njit(**_OPTS)
+def services_step(
+    budget0,
+    multiplier,
+    cut,
+    mean_need,
+    cooperation,
+    keep_coop,
+    cb_share,
+    has_cb,
+    participating,
+    influence,
+    need,
+    groups,
+    voice_share,
+    keep_rho,
+    rho,
+    need_g,
+    r,
+    e,
+    keep_overhead,
+    bonus,
+    council,
+    central_factor,
+    need_eff,
+    need_positive,
+    n_c,
+):  # pragma: no cover - compiled
+    """One month of services (``services.step``) in one call, the numpy rule's operations.
+
+    Per council: ``B = ((b m) cut) n_bar``, ``s = clip(C keep + cb has_cb, 0, 1)``; the voiced
+    need by group (:func:`services_voice`), its shares of each council's total (the five
+    groups added in order), the voice memory ``(1 - rho) S + rho now`` where anyone spoke;
+    then :func:`services_allocate`.  Returns (received, quality, need met in total, new voice
+    share, budget per head).
+    """
+    k = budget0.shape[0]
+    budget = np.empty(k)
+    coop = np.empty(k)
+    for c in range(k):
+        budget[c] = budget0[c] * multiplier[c] * cut * mean_need[c]
+        x = cooperation[c] * keep_coop + cb_share * (1.0 if has_cb[c] else 0.0)
+        coop[c] = min(max(x, 0.0), 1.0)
+    voice_g = services_voice(participating, influence, need, groups, k)
+    new_share = np.empty((k, 5))
+    for c in range(k):
+        total = 0.0
+        for q in range(5):
+            total += voice_g[5 * c + q]
+        for q in range(5):
+            if total > 0:
+                new_share[c, q] = keep_rho * voice_share[c, q] + rho * (voice_g[5 * c + q] / total)
+            else:
+                new_share[c, q] = voice_share[c, q]
+    flat = new_share.ravel()
+    per_need_g = np.zeros(5 * k)
+    for g in range(5 * k):
+        if need_g[g] > 0:
+            per_need_g[g] = flat[g] / need_g[g]
+    budget_n = np.empty(k)
+    rest = np.empty(k)
+    co_factor = np.empty(k)
+    keep_s = np.empty(k)
+    for c in range(k):
+        budget_n[c] = budget[c] * n_c[c]
+        rest[c] = 1 - r[c]
+        co_factor[c] = keep_overhead * (1 + bonus * r[c]) * e[c]
+        keep_s[c] = 1 - coop[c]
+    received, quality, met = services_allocate(
+        council,
+        groups,
+        need,
+        central_factor,
+        need_eff,
+        budget,
+        budget_n,
+        per_need_g,
+        r,
+        rest,
+        co_factor,
+        coop,
+        keep_s,
+        e,
+        need_positive,
+    )
+    return received, quality, met, new_share, budget
