@@ -287,9 +287,16 @@ def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
     after = _cpu_rate(proc.pid)
     assert _kernels(url)["total"] == 1  # still there: the CPU was released by the Play loop
     kernels = _wait_kernels(url, lambda k: k["total"] == 0, timeout=TIMEOUT_S + 20)
-    print(f"server CPU s/s: idle {idle:.3f}, playing {playing:.3f}, after the kill {after:.3f}")
+    closed = _cpu_rate(proc.pid)
+    print(
+        f"server CPU s/s: idle {idle:.3f}, playing {playing:.3f}, after the kill {after:.3f}, "
+        f"kernel closed {closed:.3f}"
+    )
     assert kernels["total"] == 0, kernels
-    assert playing > 0.04 and after < max(0.03, 3 * idle), (idle, playing, after)
+    # the loop stopped: an orphaned kernel costs a little (about 0.05 s/s here), Play five times
+    # that; once the kernel is closed the server is back to idle
+    assert playing > 0.04 and after < playing / 3, (idle, playing, after)
+    assert closed < max(0.03, 3 * idle), (idle, closed)
 
 
 def test_a_full_dashboard_says_so(chromium, server):
