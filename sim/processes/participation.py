@@ -147,6 +147,17 @@ def opportunity(world: World, spec: Spec, prog: ProgrammesSpec) -> np.ndarray:
     return np.clip(o, 0.0, 1.0)
 
 
+def logit_utility(pop, spec: Spec, share: np.ndarray) -> np.ndarray:
+    r"""The logit rule's index :math:`z_i = b_0 + b_E E_i + b_T T_i + b_s s_i + b_d d_i`."""
+    return (
+        spec.logit_intercept
+        + spec.logit_efficacy * pop.efficacy
+        + spec.logit_trust * pop.trust_local
+        + spec.logit_social * share
+        + spec.logit_deprivation * pop.deprivation
+    )
+
+
 def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """Decide this month's participants from last month's state."""
     pop, prog = world.population, world.programmes
@@ -183,13 +194,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         theta -= youth_cut
         willing = threshold_rule(share, theta)
     else:
-        z = (
-            spec.logit_intercept
-            + spec.logit_efficacy * pop.efficacy
-            + spec.logit_trust * pop.trust_local
-            + spec.logit_social * share
-            + spec.logit_deprivation * pop.deprivation
-        )
+        z = logit_utility(pop, spec, share)
         willing = decide < logit_probability(z)
     willing &= chance
     mobilised = world.signals.mobilised
@@ -257,13 +262,7 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
         )
         chance = chance_draw < o
         chance |= pop.participating & (stay_draw < spec.persistence)
-        z = (
-            spec.logit_intercept
-            + spec.logit_efficacy * pop.efficacy
-            + spec.logit_trust * pop.trust_local
-            + spec.logit_social * share
-            + spec.logit_deprivation * pop.deprivation
-        )
+        z = logit_utility(pop, spec, share)
         willing = decide < logit_probability(z)
         willing &= chance
     mobilised = world.signals.mobilised
