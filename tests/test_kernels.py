@@ -164,6 +164,27 @@ def test_pairwise_sum_is_numpys():
             assert pairwise_sum(x, 5, n - 5) == x[5:].sum(), n
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1999, 2000, 5000, 300_001])
+def test_sorted_values_is_numpys_sort(n):
+    """The radix sort behind Gini gives the values ``np.sort`` gives, whatever their range."""
+    sorted_values = kernels._compiled().sorted_values
+    rng = np.random.default_rng(n)
+    cases = {
+        "uniform": rng.random(n),
+        "signed, wide range": rng.standard_normal(n) * 10.0 ** rng.uniform(-300, 300, n),
+        "ties and clipped ends": np.clip(rng.normal(0.5, 0.4, n).round(2), 0.0, 1.0),
+        "sorted": np.sort(rng.random(n)),
+        "reversed": np.sort(rng.random(n))[::-1].copy(),
+        "infinities": np.where(rng.random(n) < 0.1, np.inf, -rng.random(n)),
+    }
+    for name, x in cases.items():
+        before = x.copy()
+        got = sorted_values(x)
+        assert got.dtype == np.float64 and got.shape == x.shape, name
+        assert np.array_equal(got, np.sort(x)), name
+        assert x.tobytes() == before.tobytes(), f"{name}: the input was changed"
+
+
 def test_auto_uses_kernels_in_a_sweep(monkeypatch):
     """``auto`` keeps the first small models on numpy, then (a sweep) uses the kernels."""
     monkeypatch.setenv("GOVSIM_KERNELS", "auto")
