@@ -26,6 +26,7 @@ __all__ = [
     "services_allocate",
     "services_step",
     "services_voice",
+    "social_after_means",
     "social_degroot",
     "sorted_values",
     "trust_experience",
@@ -435,6 +436,30 @@ def neighbour_share(indptr, indices, start, table, mask, count_kind):  # pragma:
 
 
 @njit(**_OPTS)
+def _influence_tail(xl, xn, ml, mn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl):
+    """One citizen after the neighbour means: DeGroot, anchoring, spill-over, clip."""
+    xl = keep_w * xl + w * ml
+    xn = keep_w * xn + w * mn
+    if anchored:
+        xl = keep_a * xl + a * dl
+        xn = keep_a * xn + a * dn
+    yl = (xn - xl) * s_nl + xl
+    yn = (xl - xn) * s_ln + xn
+    return min(max(yl, 0.0), 1.0), min(max(yn, 0.0), 1.0)
+
+
+@njit(**_OPTS)
+def _isolated_tail(xl, xn, anchored, keep_a, a, dl, dn, s_ln, s_nl):
+    """An isolated citizen keeps its view, then anchoring, spill-over, clip."""
+    if anchored:
+        xl = keep_a * xl + a * dl
+        xn = keep_a * xn + a * dn
+    yl = (xn - xl) * s_nl + xl
+    yn = (xl - xn) * s_ln + xn
+    return min(max(yl, 0.0), 1.0), min(max(yn, 0.0), 1.0)
+
+
+@njit(**_OPTS)
 def social_degroot(
     indptr, indices, data, isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl
 ):  # pragma: no cover - compiled
@@ -449,25 +474,46 @@ def social_degroot(
     ol = np.empty(n)
     on = np.empty(n)
     for i in range(n):
-        xl = tl[i]
-        xn = tn[i]
-        if not isolated[i]:
-            ml = 0.0
-            mn = 0.0
-            for jj in range(indptr[i], indptr[i + 1]):
-                d = data[jj]
-                j = indices[jj]
-                ml += d * tl[j]
-                mn += d * tn[j]
-            xl = keep_w * xl + w * ml
-            xn = keep_w * xn + w * mn
-        if anchored:
-            xl = keep_a * xl + a * dl[i]
-            xn = keep_a * xn + a * dn[i]
-        yl = (xn - xl) * s_nl + xl
-        yn = (xl - xn) * s_ln + xn
-        ol[i] = min(max(yl, 0.0), 1.0)
-        on[i] = min(max(yn, 0.0), 1.0)
+        if isolated[i]:
+            ol[i], on[i] = _isolated_tail(
+                tl[i], tn[i], anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
+            )
+            continue
+        ml = 0.0
+        mn = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            d = data[jj]
+            j = indices[jj]
+            ml += d * tl[j]
+            mn += d * tn[j]
+        ol[i], on[i] = _influence_tail(
+            tl[i], tn[i], ml, mn, keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
+        )
+    return ol, on
+
+
+@njit(**_OPTS)
+def social_after_means(
+    ml, mn, isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl
+):  # pragma: no cover - compiled
+    """:func:`social_degroot` given the neighbour means (scipy's ``D^-1 A x``, large graphs).
+
+    Above :data:`sim.processes.social_influence.FUSED_MAX` citizens scipy's products are
+    faster than a numba pass over the ties; this kernel does the rest of the process in one
+    pass instead of numpy's dozen array operations.
+    """
+    n = tl.shape[0]
+    ol = np.empty(n)
+    on = np.empty(n)
+    for i in range(n):
+        if isolated[i]:
+            ol[i], on[i] = _isolated_tail(
+                tl[i], tn[i], anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
+            )
+        else:
+            ol[i], on[i] = _influence_tail(
+                tl[i], tn[i], ml[i], mn[i], keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
+            )
     return ol, on
 
 

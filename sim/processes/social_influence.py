@@ -62,9 +62,10 @@ __all__ = [
     "step",
 ]
 
-#: Largest population for the fused DeGroot kernel: above it scipy's two products are as
-#: fast or faster (measured at 1,000,000: 0.95x; docs/performance.md).
-FUSED_MAX = 500_000
+#: Largest population for the fused DeGroot kernel (products and all in one pass).  Above it
+#: scipy's two products are faster than numba's pass over the ties (100,000 citizens: 4.5
+#: against 6.8 ms; docs/performance.md), and a kernel does the rest after them.
+FUSED_MAX = 20_000
 
 NAME = "social_influence"
 TITLE = "Social influence"
@@ -195,28 +196,30 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     pop, graph = world.population, world.graph
     local, national = pop.trust_local, pop.trust_national
     fusable = spec.rule == "degroot" and spec.weight > 0 and spec.distrust_contagion == 0
-    if fusable and pop.size < FUSED_MAX:
-        fused = of_world(world)
-        if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+    fused = of_world(world) if fusable else None
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        args = (
+            graph.isolated,
+            local,
+            national,
+            float(1 - spec.weight),
+            float(spec.weight),
+            spec.anchoring > 0,
+            float(1 - spec.anchoring),
+            float(spec.anchoring),
+            pop.disposition_local,
+            pop.disposition_national,
+            float(spec.local_to_national),
+            float(spec.national_to_local),
+        )
+        if pop.size < FUSED_MAX:
             r = graph.row_normalised
-            pop.trust_local, pop.trust_national = fused.social_degroot(
-                r.indptr,
-                r.indices,
-                r.data,
-                graph.isolated,
-                local,
-                national,
-                float(1 - spec.weight),
-                float(spec.weight),
-                spec.anchoring > 0,
-                float(1 - spec.anchoring),
-                float(spec.anchoring),
-                pop.disposition_local,
-                pop.disposition_national,
-                float(spec.local_to_national),
-                float(spec.national_to_local),
-            )
-            return
+            out = fused.social_degroot(r.indptr, r.indices, r.data, *args)
+        else:
+            means = graph.neighbour_mean(local), graph.neighbour_mean(national)
+            out = fused.social_after_means(*means, *args)
+        pop.trust_local, pop.trust_national = out
+        return
     if spec.distrust_contagion > 0:  # from last month's trust, before this month's exchange
         k = spec.distrust_contagion
         pop.disposition_local = contagion(pop.disposition_local, graph.neighbour_mean(local), k)
