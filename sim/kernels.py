@@ -7,12 +7,11 @@ drawn with numpy's Generator outside the kernel and passed in, so the stream is 
 
 The backend is chosen by the environment variable ``GOVSIM_KERNELS``: ``numpy`` (the
 reference path), ``numba`` (fail if numba is missing) or ``auto`` (the default: numba when
-it is installed, ``pip install govsim[fast]``, and the population has at least
-:data:`AUTO_MIN_SIZE` citizens or this process has already built
-:data:`AUTO_AFTER_MODELS` models; a single small run would spend more on importing numba
-than the kernels save, ``docs/performance.md``).  numba is imported only when a kernel is
-first needed, and kernels are compiled with ``cache=True``.  The numba kernels live in
-:mod:`sim._kernels_numba`.
+it is installed, ``pip install govsim[fast]``, else numpy).  numba is imported only when a
+model is built, not by ``govsim --help``, and kernels are compiled with ``cache=True``: a
+fresh process with a warm cache pays about 0.75 s CPU for numba's import and the cached
+kernels (``docs/performance.md``), and the results are the same bits on both
+paths.  The numba kernels live in :mod:`sim._kernels_numba`.
 
 >>> backend() in ("numpy", "numba")
 True
@@ -24,19 +23,9 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["AUTO_AFTER_MODELS", "AUTO_MIN_SIZE", "backend", "choose", "kernels", "of_world"]
+__all__ = ["backend", "choose", "kernels", "of_world"]
 
 _CHOICES = ("numpy", "numba", "auto")
-
-#: Smallest population for which ``auto`` uses the kernels from the first model on.
-AUTO_MIN_SIZE = 20_000
-#: ``auto`` uses the kernels for smaller populations too once this process has built this
-#: many models (a sweep, a worker of a pool): numba's import and the cached kernels' load
-#: (under 1 s) are then paid once for many runs, each of which the kernels make faster
-#: (``docs/performance.md``).  Results are the same bits on both paths.
-AUTO_AFTER_MODELS = 16
-
-_models_built = 0
 
 
 def _choice() -> str:
@@ -57,8 +46,7 @@ def _numba_available() -> bool:
 def backend() -> str:
     """Return the kernel backend ``GOVSIM_KERNELS`` selects, ``"numpy"`` or ``"numba"``.
 
-    Read from ``GOVSIM_KERNELS`` at each call (cheap), so tests can switch it.  Under
-    ``auto`` a model still runs on numpy below :data:`AUTO_MIN_SIZE` (see :func:`choose`).
+    Read from ``GOVSIM_KERNELS`` at each call (cheap), so tests can switch it.
     """
     value = _choice()
     if value == "numpy":
@@ -68,18 +56,13 @@ def backend() -> str:
     return "numpy"
 
 
-def kernels(size: int, models_built: int = 0) -> SimpleNamespace | None:
-    """Return the compiled kernels for ``size`` citizens, or ``None`` for the numpy path.
-
-    ``models_built``: how many models this process has built (:data:`AUTO_AFTER_MODELS`).
-    """
+def kernels() -> SimpleNamespace | None:
+    """Return the compiled kernels, or ``None`` for the numpy path (``GOVSIM_KERNELS``)."""
     value = _choice()
     if value == "numpy":
         return None
     if value == "auto":
         if not _numba_available():
-            return None
-        if size < AUTO_MIN_SIZE and models_built < AUTO_AFTER_MODELS:
             return None
         try:
             return _compiled()
@@ -88,16 +71,13 @@ def kernels(size: int, models_built: int = 0) -> SimpleNamespace | None:
     return _compiled()
 
 
-def choose(size: int) -> str:
-    """The backend a new model of ``size`` citizens runs on: ``"numba"`` or ``"numpy"``.
+def choose() -> str:
+    """The backend a new model runs on: ``"numba"`` or ``"numpy"``.
 
     The model asks once, when it is built (``GovernanceModel`` sets ``world.kernel_backend``),
-    so a run never switches path half-way and a step does not read the environment.  Each
-    call counts one model built in this process.
+    so a run never switches path half-way and a step does not read the environment.
     """
-    global _models_built
-    _models_built += 1
-    return "numpy" if kernels(size, _models_built) is None else "numba"
+    return "numpy" if kernels() is None else "numba"
 
 
 def of_world(world) -> SimpleNamespace | None:

@@ -110,7 +110,7 @@ class GovernanceModel(mesa.Model):
         )
         self._nx_graph: tuple[int, nx.Graph] | None = None
         # numba kernels or numpy, chosen once per model (the same bits either way)
-        self.world.kernel_backend = kernels.choose(sc.population.size)
+        self.world.kernel_backend = kernels.choose()
 
         # Mesa agents
         self.government = Government(self)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -141,16 +140,18 @@ def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
     monkeypatch.delenv("GOVSIM_KERNELS", raising=False)
     monkeypatch.setattr(kernels, "_numba_available", lambda: False)
     assert kernels.backend() == "numpy"
-    assert kernels.kernels(10**7) is None
+    assert kernels.kernels() is None
 
 
-def test_auto_uses_numpy_for_small_populations(monkeypatch):
-    """``auto`` leaves small models on numpy (importing numba would cost more than it saves)."""
+def test_auto_uses_kernels_when_numba_is_installed(monkeypatch):
+    """``auto`` (the default) picks numba whenever it is installed, at every size."""
     monkeypatch.setenv("GOVSIM_KERNELS", "auto")
-    assert kernels.kernels(kernels.AUTO_MIN_SIZE - 1) is None
-    assert kernels.kernels(kernels.AUTO_MIN_SIZE) is not None
-    monkeypatch.setenv("GOVSIM_KERNELS", "numba")
-    assert kernels.kernels(10) is not None
+    assert kernels.kernels() is not None
+    m = sim.GovernanceModel(rng=1, **{"population.size": 50})
+    assert m.world.kernel_backend == "numba"
+    monkeypatch.setenv("GOVSIM_KERNELS", "numpy")
+    assert kernels.kernels() is None
+    assert sim.GovernanceModel(rng=1, **{"population.size": 50}).world.kernel_backend == "numpy"
 
 
 def test_pairwise_sum_is_numpys():
@@ -183,27 +184,6 @@ def test_sorted_values_is_numpys_sort(n):
         assert got.dtype == np.float64 and got.shape == x.shape, name
         assert np.array_equal(got, np.sort(x)), name
         assert x.tobytes() == before.tobytes(), f"{name}: the input was changed"
-
-
-def test_auto_uses_kernels_in_a_sweep(monkeypatch):
-    """``auto`` keeps the first small models on numpy, then (a sweep) uses the kernels."""
-    monkeypatch.setenv("GOVSIM_KERNELS", "auto")
-    assert kernels.kernels(100, models_built=1) is None
-    assert kernels.kernels(100, models_built=kernels.AUTO_AFTER_MODELS) is not None
-    monkeypatch.setenv("GOVSIM_KERNELS", "numpy")
-    assert kernels.kernels(10**7, models_built=10**6) is None
-
-
-def test_small_model_does_not_import_numba():
-    """A first small model under ``auto`` neither imports numba nor pays for it."""
-    code = (
-        "import sys, sim\n"
-        "m = sim.GovernanceModel(rng=1, **{'population.size': 200}); m.step()\n"
-        "assert m.world.kernel_backend == 'numpy'\n"
-        "assert 'numba' not in sys.modules, 'numba imported'\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "GOVSIM_KERNELS"}
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)
 
 
 def test_large_population_branches_match(monkeypatch):
