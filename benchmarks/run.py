@@ -76,7 +76,8 @@ def child_model(n: int, steps: int, builds: int, seed: int) -> dict:
     params = {"population.size": n, "network.mean_degree": 10}
     build = []
     for _ in range(builds):
-        model = None  # free the previous one first (peak memory is one model's)
+        model = None  # free the previous one first (peak memory is one model's):
+        gc.collect()  # a model is a reference cycle (Mesa agents point back at it)
         t = time.perf_counter()
         model = sim.GovernanceModel(rng=seed, **params)
         build.append(time.perf_counter() - t)
