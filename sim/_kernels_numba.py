@@ -436,10 +436,8 @@ def neighbour_share(indptr, indices, start, table, mask, count_kind):  # pragma:
 
 
 @njit(**_OPTS)
-def _influence_tail(xl, xn, ml, mn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl):
-    """One citizen after the neighbour means: DeGroot, anchoring, spill-over, clip."""
-    xl = keep_w * xl + w * ml
-    xn = keep_w * xn + w * mn
+def _isolated_tail(xl, xn, anchored, keep_a, a, dl, dn, s_ln, s_nl):
+    """One citizen after DeGroot (an isolated one keeps its view): anchoring, spill-over, clip."""
     if anchored:
         xl = keep_a * xl + a * dl
         xn = keep_a * xn + a * dn
@@ -449,14 +447,11 @@ def _influence_tail(xl, xn, ml, mn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln
 
 
 @njit(**_OPTS)
-def _isolated_tail(xl, xn, anchored, keep_a, a, dl, dn, s_ln, s_nl):
-    """An isolated citizen keeps its view, then anchoring, spill-over, clip."""
-    if anchored:
-        xl = keep_a * xl + a * dl
-        xn = keep_a * xn + a * dn
-    yl = (xn - xl) * s_nl + xl
-    yn = (xl - xn) * s_ln + xn
-    return min(max(yl, 0.0), 1.0), min(max(yn, 0.0), 1.0)
+def _influence_tail(xl, xn, ml, mn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl):
+    """One citizen given its neighbour means: the DeGroot mix, then :func:`_isolated_tail`."""
+    return _isolated_tail(
+        keep_w * xl + w * ml, keep_w * xn + w * mn, anchored, keep_a, a, dl, dn, s_ln, s_nl
+    )
 
 
 @njit(**_OPTS)
