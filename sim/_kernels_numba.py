@@ -4,7 +4,7 @@ Every kernel repeats the numpy reference rule's floating-point operations in the
 so both paths give the same bits.  Three orders matter and are reproduced exactly:
 
 * scipy's ``csr_matvec`` adds a row's products in stored order, starting from 0.0
-  (:func:`row_mean`);
+  (:func:`social_degroot`);
 * ``np.bincount(..., weights=...)`` adds each bin's weights in index order, from 0.0;
 * ``ndarray.sum``/``mean`` use numpy's pairwise summation (:func:`pairwise_sum`: blocks of
   at most 128 with eight accumulators, split at a multiple of 8).
@@ -18,15 +18,14 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "marked_neighbours",
     "neighbour_share",
     "observe_groups",
     "pairwise_sum",
     "participation_graph",
-    "participation_threshold",
     "services_allocate",
     "services_step",
     "services_voice",
-    "social_after_means",
     "social_degroot",
     "sorted_values",
     "trust_experience",
@@ -306,31 +305,6 @@ def trust_experience(
 
 
 @njit(**_OPTS)
-def participation_threshold(
-    share,
-    theta0,
-    eff,
-    trust,
-    youth_cut,
-    m_eff,
-    m_trust,
-    chance_draw,
-    opp,
-    participating,
-    stay_draw,
-    persistence,
-):  # pragma: no cover
-    """Granovetter threshold rule and the chance to take part, in one pass."""
-    n = share.shape[0]
-    out = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
-        theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
-        out[i] = chance and share[i] + 1e-9 >= theta
-    return out
-
-
-@njit(**_OPTS)
 def trust_voice(
     participating,
     heard,
@@ -385,6 +359,28 @@ def trust_voice(
 
 
 @njit(**_OPTS)
+def marked_neighbours(indptr, indices, mask):  # pragma: no cover - compiled
+    """How many of each citizen's neighbours ``mask`` marks (int32; ``A m`` for symmetric ``A``).
+
+    Scatters from the marked citizens' rows (row ``j`` of a symmetric adjacency lists
+    ``j``'s neighbours), so it costs one pass over ``mask`` and the marked citizens' ties
+    only; the counts are integers, the same whatever the order.  ``indptr`` and ``indices``
+    are unsigned (``SocialGraph.kernel_csr``).
+    """
+    n = mask.shape[0]
+    counts = np.zeros(n, np.int32)
+    one = np.uint64(1)
+    for j in range(n):
+        if mask[j]:
+            jj = np.uint64(indptr[j])
+            stop = np.uint64(indptr[j + 1])
+            while jj < stop:
+                counts[indices[jj]] += 1
+                jj += one
+    return counts
+
+
+@njit(**_OPTS)
 def participation_graph(
     indptr,
     indices,
@@ -403,18 +399,17 @@ def participation_graph(
     stay_draw,
     persistence,
 ):  # pragma: no cover - compiled
-    """:func:`participation_threshold` with the neighbour share counted in the same pass.
+    """Granovetter's threshold rule and the chance to take part, in one pass.
 
-    The share of participating neighbours is read from the graph's table of partial sums of
-    ``1/k`` (``SocialGraph.share_table``), as ``SocialGraph.neighbour_share`` does; with
-    ``count_kind`` it is the count itself.
+    Participating neighbours are counted by :func:`marked_neighbours`; the share is read
+    from the graph's table of partial sums of ``1/k`` (``SocialGraph.share_table``), as
+    ``SocialGraph.neighbour_share`` does; with ``count_kind`` it is the count itself.
     """
+    counts = marked_neighbours(indptr, indices, participating)
     n = theta0.shape[0]
     out = np.empty(n, dtype=np.bool_)
     for i in range(n):
-        c = 0
-        for jj in range(indptr[i], indptr[i + 1]):
-            c += participating[indices[jj]]
+        c = counts[i]
         share = float(c) if count_kind else table[start[i] + c]
         chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
         theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
@@ -425,12 +420,11 @@ def participation_graph(
 @njit(**_OPTS)
 def neighbour_share(indptr, indices, start, table, mask, count_kind):  # pragma: no cover
     """``SocialGraph.neighbour_share(mask)`` (or the count, as floats), in one pass."""
-    n = indptr.shape[0] - 1
+    counts = marked_neighbours(indptr, indices, mask)
+    n = counts.shape[0]
     out = np.empty(n)
     for i in range(n):
-        c = 0
-        for jj in range(indptr[i], indptr[i + 1]):
-            c += mask[indices[jj]]
+        c = counts[i]
         out[i] = float(c) if count_kind else table[start[i] + c]
     return out
 
@@ -456,59 +450,61 @@ def _influence_tail(xl, xn, ml, mn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln
 
 @njit(**_OPTS)
 def social_degroot(
-    indptr, indices, data, isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl
+    indptr,
+    indices,
+    inverse_degree,
+    isolated,
+    tl,
+    tn,
+    keep_w,
+    w,
+    anchored,
+    keep_a,
+    a,
+    dl,
+    dn,
+    s_ln,
+    s_nl,
 ):  # pragma: no cover - compiled
     """DeGroot on both kinds of trust, anchoring, spill-over and the clip, in one pass.
 
-    Each row's neighbour mean adds ``data[jj] * x[indices[jj]]`` in stored order from 0.0,
-    as scipy's ``csr_matvec`` does; then ``(1 - w) x + w m`` (isolated citizens keep
-    ``x``), ``(1 - a) x + a x0`` when anchored, the simultaneous spill-over
-    ``l + b (n - l)``, ``n + a (l - n)``, and the clip to [0, 1].
+    ``indptr`` and ``indices`` are the row-normalised matrix's (``SocialGraph.kernel_csr``,
+    unsigned, so that indexing needs no wrap-around test).  Every stored value of row ``i``
+    of :math:`D^{-1} A` is ``inverse_degree[i]``, so each neighbour mean adds
+    ``inverse_degree[i] * x[indices[jj]]`` in stored order from 0.0: scipy's ``csr_matvec``
+    sums, without reading the values.  Both kinds of trust are read from one interleaved
+    copy, so a neighbour's two values share a cache line.  Then ``(1 - w) x + w m``
+    (isolated citizens keep ``x``), ``(1 - a) x + a x0`` when anchored, the simultaneous
+    spill-over ``l + b (n - l)``, ``n + a (l - n)``, and the clip to [0, 1].
     """
     n = tl.shape[0]
+    both = np.empty(2 * n)
+    for i in range(n):
+        both[2 * i] = tl[i]
+        both[2 * i + 1] = tn[i]
     ol = np.empty(n)
     on = np.empty(n)
+    one = np.uint64(1)
+    jj = np.uint64(indptr[0])
     for i in range(n):
+        stop = np.uint64(indptr[i + 1])
         if isolated[i]:
             ol[i], on[i] = _isolated_tail(
                 tl[i], tn[i], anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
             )
+            jj = stop
             continue
+        c = inverse_degree[i]
         ml = 0.0
         mn = 0.0
-        for jj in range(indptr[i], indptr[i + 1]):
-            d = data[jj]
-            j = indices[jj]
-            ml += d * tl[j]
-            mn += d * tn[j]
+        while jj < stop:
+            j = np.uint64(2) * np.uint64(indices[jj])
+            ml += c * both[j]
+            mn += c * both[j + one]
+            jj += one
         ol[i], on[i] = _influence_tail(
             tl[i], tn[i], ml, mn, keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
         )
-    return ol, on
-
-
-@njit(**_OPTS)
-def social_after_means(
-    ml, mn, isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl
-):  # pragma: no cover - compiled
-    """:func:`social_degroot` given the neighbour means (scipy's ``D^-1 A x``, large graphs).
-
-    Above :data:`sim.processes.social_influence.FUSED_MAX` citizens scipy's products are
-    faster than a numba pass over the ties; this kernel does the rest of the process in one
-    pass instead of numpy's dozen array operations.
-    """
-    n = tl.shape[0]
-    ol = np.empty(n)
-    on = np.empty(n)
-    for i in range(n):
-        if isolated[i]:
-            ol[i], on[i] = _isolated_tail(
-                tl[i], tn[i], anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
-            )
-        else:
-            ol[i], on[i] = _influence_tail(
-                tl[i], tn[i], ml[i], mn[i], keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
-            )
     return ol, on
 
 

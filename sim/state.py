@@ -39,6 +39,11 @@ class SocialGraph:
         inv = np.divide(1.0, self.degree, out=np.zeros(self.n), where=self.degree > 0)
         # kept as the product D^{-1} A: its (unsorted) column order fixes the rounding of DeGroot
         self.row_normalised: sp.csr_matrix = sp.diags(inv, format="csr") @ self.matrix
+        #: every stored value of row ``i`` of ``row_normalised`` (``1/k_i``, 0 if isolated)
+        self.inverse_degree = inv
+        r = self.row_normalised
+        #: ``row_normalised``'s index arrays as unsigned views, for the kernels' loops
+        self.kernel_csr = tuple(a.view(f"u{a.dtype.itemsize}") for a in (r.indptr, r.indices))
         self.isolated = counts == 0
         self._share_table: tuple[np.ndarray, np.ndarray] | None = None
 

@@ -186,15 +186,12 @@ def test_sorted_values_is_numpys_sort(n):
         assert x.tobytes() == before.tobytes(), f"{name}: the input was changed"
 
 
-def test_large_population_branches_match(monkeypatch):
-    """The branches used for large populations (numpy's neighbour count, scipy's DeGroot)."""
-    from sim.processes import participation, social_influence
+def test_skipping_doubles_is_drawing_them():
+    """participation skips the threshold rule's unused draw; the stream goes on as if drawn."""
+    from sim.processes.participation import _skip_doubles
 
-    monkeypatch.setattr(participation, "GRAPH_KERNEL_MAX", 0)
-    monkeypatch.setattr(social_influence, "FUSED_MAX", 0)
-    overrides = {"population.size": 900, "council.count": 2}
-    df_np, st_np = _run(monkeypatch, "numpy", overrides)
-    df_nb, st_nb = _run(monkeypatch, "numba", overrides)
-    assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
-    for k in st_np:
-        assert st_np[k].tobytes() == st_nb[k].tobytes(), k
+    for n in (0, 1, 7, 1000):
+        drawn, skipped = np.random.default_rng(5), np.random.default_rng(5)
+        drawn.random(n)
+        _skip_doubles(skipped, n)
+        assert np.array_equal(drawn.random(50), skipped.random(50)), n

@@ -57,10 +57,6 @@ NAME = "participation"
 TITLE = "Participation"
 STREAM = 3
 
-#: Below this many citizens the kernel counts participating neighbours itself (measured:
-#: faster at 1,000, slower than numpy's sparse gather at 100,000; docs/performance.md).
-GRAPH_KERNEL_MAX = 20_000
-
 #: Float tolerance when comparing a neighbour share with a threshold.
 TOLERANCE = 1e-9
 
@@ -210,37 +206,15 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
     o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
     count_kind = world.threshold_kind == "count"
     start, table = graph.share_table()
-    a = graph.matrix
-    chance_draw = rng.random(n)
-    decide = rng.random(n)
-    stay_draw = rng.random(n)
-    if spec.rule == "threshold" and n >= GRAPH_KERNEL_MAX:
-        # large populations: numpy's neighbour count (it gathers only the participants'
-        # ties when they are few) is faster than a pass over every tie
-        if count_kind:
-            share = graph.neighbour_count(pop.participating).astype(np.float64)
-        else:
-            share = graph.neighbour_share(pop.participating)
-        theta0, youth_cut = _theta_parts(world, spec)
-        willing = fused.participation_threshold(
-            share,
-            theta0,
-            pop.efficacy,
-            pop.trust_local,
-            youth_cut,
-            float(spec.motivation_efficacy),
-            float(spec.motivation_trust),
-            chance_draw,
-            o,
-            pop.participating,
-            stay_draw,
-            float(spec.persistence),
-        )
-    elif spec.rule == "threshold":
+    indptr, indices = graph.kernel_csr  # the adjacency's pattern (counts need no order)
+    if spec.rule == "threshold":
+        chance_draw = rng.random(n)
+        _skip_doubles(rng, n)  # ``decide``, which the threshold rule does not read
+        stay_draw = rng.random(n)
         theta0, youth_cut = _theta_parts(world, spec)
         willing = fused.participation_graph(
-            a.indptr,
-            a.indices,
+            indptr,
+            indices,
             start,
             table,
             count_kind,
@@ -257,9 +231,8 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
             float(spec.persistence),
         )
     else:
-        share = fused.neighbour_share(
-            a.indptr, a.indices, start, table, pop.participating, count_kind
-        )
+        chance_draw, decide, stay_draw = rng.random((3, n))  # = three draws of n, in turn
+        share = fused.neighbour_share(indptr, indices, start, table, pop.participating, count_kind)
         chance = chance_draw < o
         chance |= pop.participating & (stay_draw < spec.persistence)
         z = logit_utility(pop, spec, share)
@@ -269,6 +242,18 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
     if mobilised is not None:  # a campaign brought these in this month, willing or not
         willing |= mobilised
     pop.participating = willing
+
+
+def _skip_doubles(rng: np.random.Generator, n: int) -> None:
+    """Move ``rng`` on as ``rng.random(n)`` would, without making the numbers.
+
+    PCG64 makes each double from one 64-bit output, so ``advance(n)`` leaves the stream where
+    the draw would (it also drops a buffered 32-bit half, which ``random`` never leaves).
+    """
+    if isinstance(rng.bit_generator, np.random.PCG64):
+        rng.bit_generator.advance(n)
+    else:
+        rng.random(n)
 
 
 def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:

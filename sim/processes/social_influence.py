@@ -62,11 +62,6 @@ __all__ = [
     "step",
 ]
 
-#: Largest population for the fused DeGroot kernel (products and all in one pass).  Above it
-#: scipy's two products are faster than numba's pass over the ties (100,000 citizens: 4.5
-#: against 6.8 ms; docs/performance.md), and a kernel does the rest after them.
-FUSED_MAX = 20_000
-
 NAME = "social_influence"
 TITLE = "Social influence"
 STREAM = 7
@@ -212,12 +207,8 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             float(spec.local_to_national),
             float(spec.national_to_local),
         )
-        if pop.size < FUSED_MAX:
-            r = graph.row_normalised
-            out = fused.social_degroot(r.indptr, r.indices, r.data, *args)
-        else:
-            means = graph.neighbour_mean(local), graph.neighbour_mean(national)
-            out = fused.social_after_means(*means, *args)
+        indptr, indices = graph.kernel_csr
+        out = fused.social_degroot(indptr, indices, graph.inverse_degree, *args)
         pop.trust_local, pop.trust_national = out
         return
     if spec.distrust_contagion > 0:  # from last month's trust, before this month's exchange
