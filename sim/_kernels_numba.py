@@ -453,6 +453,7 @@ def social_degroot(
     indptr,
     indices,
     inverse_degree,
+    both,
     isolated,
     tl,
     tn,
@@ -473,13 +474,13 @@ def social_degroot(
     of :math:`D^{-1} A` is ``inverse_degree[i]``, so each neighbour mean adds
     ``inverse_degree[i] * x[indices[jj]]`` in stored order from 0.0: scipy's ``csr_matvec``
     sums, without reading the values.  Both kinds of trust are read from one interleaved
-    copy, so a neighbour's two values share a cache line.  Then ``(1 - w) x + w m``
-    (isolated citizens keep ``x``), ``(1 - a) x + a x0`` when anchored, the simultaneous
-    spill-over ``l + b (n - l)``, ``n + a (l - n)``, and the clip to [0, 1].
+    copy (written into the work array ``both``), so a neighbour's two values share a cache
+    line.  Then ``(1 - w) x + w m`` (isolated citizens keep ``x``), ``(1 - a) x + a x0`` when
+    anchored, the simultaneous spill-over ``l + b (n - l)``, ``n + a (l - n)``, and the clip
+    to [0, 1].
     """
     n = tl.shape[0]
-    both = np.empty(2 * n)
-    for i in range(n):
+    for i in range(n):  # both: work space for 2 n values
         both[2 * i] = tl[i]
         both[2 * i + 1] = tn[i]
     ol = np.empty(n)

@@ -195,3 +195,24 @@ def test_skipping_doubles_is_drawing_them():
         drawn.random(n)
         _skip_doubles(skipped, n)
         assert np.array_equal(drawn.random(50), skipped.random(50)), n
+
+
+def test_work_arrays_are_reused_and_never_state(monkeypatch):
+    """World.scratch gives the same memory per name; no state array a user holds is reused."""
+    import sim
+
+    monkeypatch.setenv("GOVSIM_KERNELS", "numba")
+    model = sim.GovernanceModel(rng=2, **{"population.size": 600})
+    w = model.world
+    a = w.scratch("test.a", 10)
+    assert w.scratch("test.a", 10) is a and w.scratch("test.a", 11) is not a
+    model.step()
+    pop = model.population
+    held = {k: v for k, v in vars(pop).items() if isinstance(v, np.ndarray)}
+    copies = {k: v.copy() for k, v in held.items()}
+    for _ in range(3):
+        model.step()
+    for k, v in held.items():
+        assert v.tobytes() == copies[k].tobytes(), f"{k} held from month 1 was overwritten"
+    buffers = [b.ctypes.data for b in w._scratch.values()]
+    assert not any(v.ctypes.data in buffers for v in vars(pop).values() if hasattr(v, "ctypes"))

@@ -208,9 +208,9 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
     start, table = graph.share_table()
     indptr, indices = graph.kernel_csr  # the adjacency's pattern (counts need no order)
     if spec.rule == "threshold":
-        chance_draw = rng.random(n)
+        chance_draw = rng.random(out=world.scratch("participation.chance", n))
         _skip_doubles(rng, n)  # ``decide``, which the threshold rule does not read
-        stay_draw = rng.random(n)
+        stay_draw = rng.random(out=world.scratch("participation.stay", n))
         theta0, youth_cut = _theta_parts(world, spec)
         willing = fused.participation_graph(
             indptr,

@@ -208,7 +208,8 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             float(spec.national_to_local),
         )
         indptr, indices = graph.kernel_csr
-        out = fused.social_degroot(indptr, indices, graph.inverse_degree, *args)
+        both = world.scratch("social_influence.both", 2 * pop.size)
+        out = fused.social_degroot(indptr, indices, graph.inverse_degree, both, *args)
         pop.trust_local, pop.trust_national = out
         return
     if spec.distrust_contagion > 0:  # from last month's trust, before this month's exchange

@@ -108,7 +108,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         "trust_voice.council",
         lambda: (pop.council.astype(np.intp), np.bincount(pop.council, minlength=k)),
     )
-    draw = rng.random(pop.size)
+    draw = rng.random(out=world.scratch("trust_voice.draw", pop.size))  # read this month only
     influence = tenant_influence(world, prog)
     fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
