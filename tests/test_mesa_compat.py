@@ -111,3 +111,58 @@ def test_metrics_collector_gives_what_mesa_reporters_would():
     assert last == df.iloc[-1].to_dict() or all(
         (np.isnan(v) and np.isnan(df.iloc[-1][k])) or v == df.iloc[-1][k] for k, v in last.items()
     )
+
+
+class _Log:
+    """A callable Mesa can hold a weak reference to: records (model time, model month)."""
+
+    def __init__(self, model):
+        self.model, self.seen = model, []
+
+    def __call__(self):
+        self.seen.append((self.model.time, self.model.month))
+
+
+def _mesa_path(model):
+    """Make ``model.step`` Mesa's own ``Model.step`` (no short cut)."""
+    model.step = model._wrapped_step
+    return model
+
+
+@pytest.mark.parametrize("short_cut", [True, False])
+def test_step_keeps_mesas_clock_and_events(short_cut):
+    """model.step agrees with Mesa's Model.step: time, steps, one-off events, run_for."""
+    model = sim.GovernanceModel(rng=4, **{"population.size": 120})
+    if not short_cut:
+        _mesa_path(model)
+    for _ in range(3):
+        model.step()
+    assert (model.time, model.steps, model.month) == (3, 3, 3)
+    assert model._default_schedule.execution_count == 3
+    assert model._default_schedule.next_scheduled_time == 4
+    log = _Log(model)
+    model.schedule_event(log, at=4.5)
+    model.schedule_event(log, after=0.25)
+    model.step()  # month 4; the event at 3.25 runs before it
+    model.step()  # month 5; the event at 4.5 runs before it
+    assert log.seen == [(3.25, 3), (4.5, 4)]
+    model.run_for(2)  # Mesa's own loop over the same queue
+    model.step()
+    assert (model.time, model.steps, model.month) == (8, 8, 8)
+    assert model._default_schedule.next_scheduled_time == 9
+    assert len(model.datacollector.get_model_vars_dataframe()) == 9
+
+
+def test_step_short_cut_gives_mesas_results():
+    """The same data whether steps take the short cut or go through Mesa's event loop."""
+    fast = sim.GovernanceModel(rng=9, **{"population.size": 300})
+    slow = _mesa_path(sim.GovernanceModel(rng=9, **{"population.size": 300}))
+    for _ in range(12):
+        fast.step()
+        slow.step()
+    a = fast.datacollector.get_model_vars_dataframe()
+    b = slow.datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    c = fast.datacollector.get_agenttype_vars_dataframe(sim.Council)
+    d = slow.datacollector.get_agenttype_vars_dataframe(sim.Council)
+    assert c.equals(d)
