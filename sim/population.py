@@ -222,6 +222,8 @@ VARIABLES: tuple[Variable, ...] = (
 _BY_NAME = {v.name: v for v in VARIABLES}
 #: Names of the variables fixed after set-up (read-only arrays).
 INPUTS = frozenset(v.name for v in VARIABLES if v.input)
+#: The variables that are not inputs (replaced by the processes every month).
+_MONTHLY = frozenset(v.name for v in VARIABLES if not v.input)
 #: Bounds of every bounded citizen variable (checked by the invariant tests).
 CITIZEN_BOUNDS = {v.name: v.bounds for v in VARIABLES if v.bounds is not None}
 
@@ -265,6 +267,9 @@ class Population:
         object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: np.ndarray) -> None:
+        if name in _MONTHLY:  # the processes' monthly writes: stored as given
+            object.__setattr__(self, name, value)
+            return
         if name not in _BY_NAME:
             raise AttributeError(
                 f"Population has no variable {name!r}; the variables are listed in "
