@@ -306,9 +306,24 @@ def _check_path(keys: list[str], path: str, valid: set[str], data: dict) -> None
 def parameter_paths(*, include_lists: bool = False) -> list[str]:
     """Every settable dotted path of the scenario schema (leaves only).
 
+    Walked once per schema (the process registry's changes give a new ``processes`` model):
+    a sweep resolves overrides for every run.
+
     >>> "council.cooperation" in parameter_paths()
     True
     """
+    key = (include_lists, Scenario.model_fields["processes"].annotation)
+    paths = _PATHS.get(key)
+    if paths is None:
+        paths = _PATHS[key] = tuple(_walk_paths(include_lists))
+    return list(paths)
+
+
+#: parameter_paths per (include_lists, ProcessesSpec model)
+_PATHS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _walk_paths(include_lists: bool) -> list[str]:
     out: list[str] = []
 
     def walk(model: type[BaseModel], prefix: str) -> None:
