@@ -150,8 +150,17 @@ def observe_groups(
     block,
     means,
     csum,
+    heard,
+    row,
+    at,
 ):  # pragma: no cover - compiled
     """Means by group of the five observed variables, council means and Gini, in one call.
+
+    Also writes them into the metrics ``row`` at the positions ``at`` gives
+    (:class:`sim.metrics.Observer`): ``at[0:5]`` the five means, ``at[5]`` the participation
+    gap ``block[2, 0] - block[2, 4]`` (0 if not finite), ``at[6]`` the Gini coefficient,
+    ``at[7]`` the first of the block's 35 values (row by row).  Returns the number of
+    participants and of those heard (``heard``), for the heard share.
 
     Fills ``block`` (5 x 7: q1..q5, youth, tenants; rows in
     :data:`sim.metrics.GROUP_VARIABLES` order: trust_local, trust_national, participation,
@@ -206,12 +215,24 @@ def observe_groups(
         csum[1, j] = s1[j] / c_count[j]
         csum[2, j] = cc[j] / c_count[j]
     # Gini: sum_i (2i - n - 1) x_(i) / (n sum x), the weighted sum pairwise as numpy adds it
-    if n == 0 or sum_tl <= 0:
-        return 0.0
-    tl_sorted = sorted_values(tl)
+    gini = 0.0
+    if n > 0 and sum_tl > 0:
+        tl_sorted = sorted_values(tl)
+        for i in range(n):
+            buf[i] = float(2 * (i + 1) - n - 1) * tl_sorted[i]
+        gini = pairwise_sum(buf, 0, n) / (n * sum_tl)
+    for r in range(5):
+        row[at[r]] = means[r]
+    gap = block[2, 0] - block[2, 4]
+    row[at[5]] = gap if np.isfinite(gap) else 0.0
+    row[at[6]] = gini
+    for r in range(5):
+        for g in range(7):
+            row[at[7] + 7 * r + g] = block[r, g]
+    n_heard = 0
     for i in range(n):
-        buf[i] = float(2 * (i + 1) - n - 1) * tl_sorted[i]
-    return pairwise_sum(buf, 0, n) / (n * sum_tl)
+        n_heard += heard[i]
+    return total, n_heard
 
 
 @njit(**_OPTS)

@@ -132,6 +132,8 @@ class Observer:
         self._headline += [index["efficacy"], index["service_quality"]]
         self.block = np.empty((len(GROUP_VARIABLES), len(GROUPS)))
         self.means = np.empty(len(GROUP_VARIABLES))
+        h0 = self._headline[0]  # where the kernel writes (sim._kernels_numba.observe_groups)
+        self._at = np.array([*self._headline, h0 + 7, h0 + 8, self._block.start], dtype=np.int64)
 
     def observe_into(
         self, world: World, row: np.ndarray, *, election_held: bool = False
@@ -150,7 +152,7 @@ class Observer:
         block, means = self.block, self.means
         if fused is not None:
             csum = np.empty((3, len(c_count)))
-            trust_gini = fused.observe_groups(
+            parts, heard = fused.observe_groups(
                 pop.trust_local,
                 pop.trust_national,
                 pop.participating,
@@ -165,27 +167,30 @@ class Observer:
                 block,
                 means,
                 csum,
+                pop.heard,
+                row,
+                self._at,
             )
             summary = {"trust_local": csum[0], "service_quality": csum[1]}
             summary["participation"] = csum[2]
         else:
-            trust_gini = gini(pop.trust_local)
             summary = _observe_numpy(
                 pop, quintile, q_count, youth, tenant, council, c_count, block, means
             )
-        h = self._headline
-        row[h] = means
-        h0 = h[0]
+            h = self._headline
+            row[h] = means
+            gap = float(block[2, 0]) - float(block[2, 4])
+            row[h[0] + 7] = gap if np.isfinite(gap) else 0.0
+            row[h[0] + 8] = gini(pop.trust_local)
+            row[self._block] = block.ravel()
+            parts = np.count_nonzero(pop.participating)
+            heard = np.count_nonzero(pop.heard)
+        h0 = self._headline[0]
         row[h0 + 3] = float(world.turnout)
         row[h0 + 6] = float(world.value_for_money)
-        gap = float(block[2, 0]) - float(block[2, 4])
-        row[h0 + 7] = gap if np.isfinite(gap) else 0.0
-        row[h0 + 8] = trust_gini
-        row[self._block] = block.ravel()
         row[self._votes] = world.parties.vote_share
         n = pop.size
-        parts = float(np.count_nonzero(pop.participating))
-        heard_share = float(np.count_nonzero(pop.heard) / parts) if parts else 0.0
+        heard_share = float(heard / parts) if parts else 0.0
         row[self._tail : self._tail + 8] = (
             float(election_held),
             float(world.swing),
