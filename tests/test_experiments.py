@@ -175,3 +175,28 @@ def test_make_executor_rejects_bad_options():
     with pytest.raises(ValueError, match="it needs --executor dask"):
         with make_executor("processes", scheduler="tcp://127.0.0.1:1"):
             pass
+
+
+def test_a_run_pauses_the_cyclic_collector_and_restores_it():
+    """execute() runs with gc off and leaves it as it found it (on, or off), even on errors."""
+    import gc
+
+    from sim.experiments.tasks import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with _collector_paused():
+            raise RuntimeError("a run that fails")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -1,0 +1,96 @@
+"""What a ``govsim sweep`` run costs, split into a fixed part and a part per run, per source tree.
+
+    .venv/bin/python benchmarks/sweep_cost.py                     # this checkout
+    git worktree add /tmp/govsim-old dcbf243                      # the tree issue 11 measured
+    .venv/bin/python benchmarks/sweep_cost.py --tree /tmp/govsim-old --tree .
+
+For each tree, ``python -m sim sweep`` (serial executor, Parquet store) runs a small and a
+large design of 1,000 citizens x 120 steps (``scenarios/centralised_baseline.toml``, two
+responsiveness levels x replicates) in a fresh subprocess; CPU is the subprocess's user +
+system time.  The difference between the two designs, divided by the extra runs, is the cost
+of one more run: what a design of thousands of runs pays per run.  The rest is the fixed
+cost of a sweep process (imports, numba's cached kernels, the plan).  Trees and sizes
+alternate, ``--rounds`` times; medians.  Every tree runs on this interpreter's packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_EXPERIMENT = """
+[experiment]
+scenario = "{scenario}"
+design = "grid"
+replicates = {reps}
+steps = 120
+seed = 11
+
+[parameters]
+"council.responsiveness" = [0.1, 0.9]
+
+[overrides]
+"population.size" = 1000
+"""
+
+
+def sweep_cpu(tree: Path, runs: int, tmp: Path) -> float:
+    """CPU seconds of one ``govsim sweep`` of ``runs`` runs with the sources of ``tree``."""
+    exp = tmp / f"design_{runs}.toml"
+    scenario = (tree / "scenarios" / "centralised_baseline.toml").as_posix()
+    exp.write_text(_EXPERIMENT.format(scenario=scenario, reps=runs // 2))
+    out = tmp / f"out_{tree.name}_{runs}"
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out)],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    """Print fixed and per-run CPU for each tree."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--tree", action="append", type=Path, help="a source tree (default: .)")
+    p.add_argument("--small", type=int, default=16)
+    p.add_argument("--large", type=int, default=80)
+    p.add_argument("--rounds", type=int, default=2)
+    a = p.parse_args()
+    trees = [t.resolve() for t in (a.tree or [ROOT])]
+    cpu: dict[tuple[Path, int], list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(a.rounds):
+            for runs in (a.small, a.large):
+                for tree in trees:
+                    cpu.setdefault((tree, runs), []).append(sweep_cpu(tree, runs, Path(tmp)))
+    print(f"govsim sweep, 1,000 citizens x 120 steps, {a.small} and {a.large} runs, CPU s")
+    head = ("small", "large", "per run", "fixed", "runs/core-s")
+    print(f"{'tree':40s} {head[0]:>7s} {head[1]:>7s} {head[2]:>8s} {head[3]:>6s} {head[4]:>11s}")
+    for tree in trees:
+        small = float(np.median(cpu[(tree, a.small)]))
+        large = float(np.median(cpu[(tree, a.large)]))
+        per_run = (large - small) / (a.large - a.small)
+        fixed = small - a.small * per_run
+        print(
+            f"{str(tree)[-40:]:40s} {small:7.2f} {large:7.2f} {per_run:8.4f} {fixed:6.2f} "
+            f"{1 / per_run:11.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
