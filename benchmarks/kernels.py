@@ -13,9 +13,11 @@ subprocesses), because the machine may be shared:
   model and takes its first step with the kernels, minus the same with the numpy path (the
   first-run cost the kernels add: loading them from numba's cache, or compiling on a cold one).
 * ``sweep``: ``govsim sweep`` (serial executor, Parquet store included) of ``--sweep-runs``
-  runs of 1,000 citizens x 120 steps, in a subprocess, with each backend (``auto``
-  keeps 1,000 citizens on numpy); runs per
-  core-second = runs / (the subprocess's user + system CPU time).
+  runs of 1,000 citizens x 120 steps, in a subprocess, with each backend (``auto``, the
+  default, is numba when it is installed); runs per core-second = runs / (the subprocess's
+  user + system CPU time), imports included.  With the default backend a quarter of the
+  runs is swept too: the difference is the CPU of one more run (``per_run_s``), what a
+  design of thousands of runs pays per run (``benchmarks/sweep_cost.py`` compares trees).
 """
 
 from __future__ import annotations
@@ -138,6 +140,20 @@ def sweep(runs: int) -> dict[str, float]:
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             out[which] = 2 * max(1, runs // 2) / cpu
+        small = max(2, runs // 4) // 2
+        exp.write_text(_EXPERIMENT.format(scenario=scenario, reps=small))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(
+            [sys.executable, "-m", "sim", "sweep", str(exp), "--out", f"{tmp}/small"],
+            env={**os.environ, "GOVSIM_KERNELS": "auto", "PYTHONPATH": str(ROOT)},
+            check=True,
+            capture_output=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_small = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpu_auto = 2 * max(1, runs // 2) / out["auto"]
+        extra = 2 * max(1, runs // 2) - 2 * small
+        out["per_run_s"] = (cpu_auto - cpu_small) / extra if extra > 0 else float("nan")
     out["ratio"] = out["numba"] / out["numpy"]
     out["auto_ratio"] = out["auto"] / out["numpy"]
     return out
@@ -161,7 +177,9 @@ def report(sizes: list[int], reps: int, sweep_runs: int) -> dict:
     print(
         f"govsim sweep, 1,000 citizens x 120 steps: {s['numpy']:.2f} runs per core-second "
         f"(numpy), {s['numba']:.2f} (numba forced, ratio {s['ratio']:.2f}), "
-        f"{s['auto']:.2f} (auto, the default: ratio {s['auto_ratio']:.2f})"
+        f"{s['auto']:.2f} (auto, the default: ratio {s['auto_ratio']:.2f}); one more run "
+        f"costs {1e3 * s['per_run_s']:.1f} ms CPU ({1 / s['per_run_s']:.1f} runs per core-second "
+        "in a long sweep)"
     )
     return result
 
