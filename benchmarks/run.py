@@ -19,7 +19,11 @@ subprocess (so its peak memory is its own):
 * ``baseline`` (up to ``--baseline-max`` citizens): the same rules as one Mesa agent per
   citizen (``benchmarks/mesa_baseline.py``); the baseline and the model step alternately
   (``--baseline-steps`` rounds, at least 10 below 100,000 citizens, of one baseline step
-  then three model steps), and ``speed-up`` is the ratio of their median step times.
+  then three model steps), and ``speed-up`` is the ratio of their median step times.  The
+  first model steps after a baseline step find caches full of the baseline's objects (the
+  first is ~3x slower than the rest); ``warm`` divides the same baseline median by the
+  model's median over steps taken back to back afterwards in the same process, as a run
+  takes them.
   Objects alive after construction are frozen out of the garbage collector
   (``gc.freeze``), so its passes do not land in the model's steps.
 
@@ -53,6 +57,7 @@ COLUMNS = (
     "baseline_build_s",
     "baseline_step_ms",
     "speedup_vs_mesa",
+    "speedup_warm",
 )
 
 
@@ -141,11 +146,17 @@ def child_baseline(n: int, steps: int, seed: int) -> dict:
             t = time.perf_counter()
             model.step()
             ours.append(time.perf_counter() - t)
+    warm = []  # then the model alone, step after step as a run takes them
+    for _ in range(max(30, 3 * steps)):
+        t = time.perf_counter()
+        model.step()
+        warm.append(time.perf_counter() - t)
     return {
         "baseline_build_s": build,
         "baseline_step_ms": 1e3 * _median(theirs),
         "model_step_ms_alongside": 1e3 * _median(ours),
         "speedup_vs_mesa": _median(theirs) / _median(ours),
+        "speedup_warm": _median(theirs) / _median(warm),
     }
 
 
@@ -225,6 +236,7 @@ def main(argv: list[str] | None = None) -> None:
         "Mesa build s",
         "Mesa step ms",
         "speed-up",
+        "warm",
     )
     table = [[_fmt(row.get(c, float("nan"))) for c in COLUMNS] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
