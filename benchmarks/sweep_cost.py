@@ -24,23 +24,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from kernels import _EXPERIMENT  # benchmarks/kernels.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
-
-_EXPERIMENT = """
-[experiment]
-scenario = "{scenario}"
-design = "grid"
-replicates = {reps}
-steps = 120
-seed = 11
-
-[parameters]
-"council.responsiveness" = [0.1, 0.9]
-
-[overrides]
-"population.size" = 1000
-"""
 
 
 def sweep_cpu(tree: Path, runs: int, tmp: Path) -> float:
