@@ -237,57 +237,71 @@ def observe_groups(
 
 @njit(**_OPTS)
 def sorted_values(x):  # pragma: no cover - compiled
-    """A sorted copy of the float64 array ``x`` (no NaN): the values ``np.sort(x)`` gives.
+    """A sorted copy of the float64 array ``x``: the values ``np.sort(x)`` gives.
 
-    Least-significant-digit radix sort (Knuth, TAOCP vol. 3, 5.2.5) of the IEEE 754 bit
-    patterns mapped to unsigned keys that order as the numbers do (flip every bit of a
-    negative number, only the sign bit of a positive one).  One pass counts every digit,
-    then one stable scatter per digit, skipping digits that all keys share (in [0, 1] the
-    top digit).  Linear in ``n``: 3-4x faster than numpy's sort at 10^5-10^6 values.  The
-    sorted values of a multiset do not depend on the algorithm, so the Gini coefficient is
-    the same bits on both paths (``-0.0`` sorts before ``0.0`` here, in either order in
-    numpy; a weighted sum cannot tell them apart).
+    Bucket sort (Cormen et al., *Introduction to Algorithms*, 3rd ed., 8.4): ``n`` equal-width
+    buckets over ``[min x, max x]``, value ``v`` in bucket ``floor((v - min) n / (max - min))``
+    (monotone in ``v``: IEEE 754 subtraction and multiplication round monotonically), one
+    counting pass, one stable scatter, then one insertion sort over the whole array, which
+    moves values only within their bucket.  A bucket of more than 32 values is sorted with
+    ``np.sort`` first, so clustered values cost ``O(n log n)``, never ``O(n^2)``; a range
+    that is not finite (infinities, NaN, a width that overflows or underflows) goes to
+    ``np.sort`` whole.  Trust is spread smoothly over [0, 1], so buckets hold ~1 value:
+    ~4x faster than numpy's sort at 1,000 values, ~3x at 10^6.  The sorted values of a
+    multiset do not depend on the algorithm, so the Gini coefficient is the same bits on
+    both paths (``-0.0`` and ``0.0`` keep their input order; a weighted sum cannot tell
+    them apart).
     """
     n = x.shape[0]
-    # 8-bit digits beyond the cache (1M values: 19 ms against 30 for 11 bits), 11 between
-    rb = 11 if 2_000 <= n <= 300_000 else 8
-    passes = (64 + rb - 1) // rb
-    r = 1 << rb
-    mask = np.uint64(r - 1)
-    sign = np.uint64(1) << np.uint64(63)
-    ones = ~np.uint64(0)
-    bits = x.view(np.uint64)
-    keys = np.empty(n, np.uint64)
-    counts = np.zeros((passes, r), np.int64)
-    for i in range(n):
-        b = bits[i]
-        k = b ^ (ones if b & sign else sign)
-        keys[i] = k
-        for p in range(passes):
-            counts[p, (k >> np.uint64(p * rb)) & mask] += 1
-    src = keys
-    dst = np.empty(n, np.uint64)
-    offset = np.empty(r, np.int64)
-    for p in range(passes):
-        c = counts[p]
-        if n == 0 or c[(src[0] >> np.uint64(p * rb)) & mask] == n:
-            continue  # every key has this digit: the pass would not move anything
-        total = 0
-        for d in range(r):
-            offset[d] = total
-            total += c[d]
-        shift = np.uint64(p * rb)
-        for i in range(n):
-            k = src[i]
-            d = (k >> shift) & mask
-            dst[offset[d]] = k
-            offset[d] += 1
-        src, dst = dst, src
     out = np.empty(n, np.float64)
-    out_bits = out.view(np.uint64)
+    if n == 0:
+        return out
+    lo = x[0]
+    hi = x[0]
     for i in range(n):
-        k = src[i]
-        out_bits[i] = k ^ (sign if k & sign else ones)
+        v = x[i]
+        if v < lo:
+            lo = v
+        elif v > hi:
+            hi = v
+        elif v != v:  # NaN: np.sort puts it last
+            hi = np.nan
+            break
+    if hi == lo:
+        out[:] = x
+        return out
+    scale = n / (hi - lo)
+    if not (np.isfinite(scale) and scale > 0.0):
+        out[:] = np.sort(x)
+        return out
+    bucket = np.empty(n, np.int64)
+    start = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        b = min(int((x[i] - lo) * scale), n - 1)
+        bucket[i] = b
+        start[b + 1] += 1
+    largest = 0
+    for b in range(n):
+        largest = max(largest, start[b + 1])
+        start[b + 1] += start[b]
+    for i in range(n):  # stable scatter; start[b] ends at bucket b's end
+        b = bucket[i]
+        out[start[b]] = x[i]
+        start[b] += 1
+    if largest > 32:
+        s = 0
+        for b in range(n):
+            e = start[b]
+            if e - s > 32:
+                out[s:e] = np.sort(out[s:e])
+            s = e
+    for i in range(1, n):
+        v = out[i]
+        j = i - 1
+        while j >= 0 and out[j] > v:
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = v
     return out
 
 

@@ -167,7 +167,7 @@ def test_pairwise_sum_is_numpys():
 
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 1999, 2000, 5000, 300_001])
 def test_sorted_values_is_numpys_sort(n):
-    """The radix sort behind Gini gives the values ``np.sort`` gives, whatever their range."""
+    """The bucket sort behind Gini gives the values ``np.sort`` gives, whatever their range."""
     sorted_values = kernels._compiled().sorted_values
     rng = np.random.default_rng(n)
     cases = {
@@ -177,12 +177,17 @@ def test_sorted_values_is_numpys_sort(n):
         "sorted": np.sort(rng.random(n)),
         "reversed": np.sort(rng.random(n))[::-1].copy(),
         "infinities": np.where(rng.random(n) < 0.1, np.inf, -rng.random(n)),
+        "one crowded bucket": np.where(rng.random(n) < 0.05, 1.0, rng.random(n) * 1e-12),
+        "subnormal width": rng.integers(0, 3, n) * 5e-324,
+        "overflowing width": np.where(rng.random(n) < 0.5, -1.5e308, 1.5e308) * rng.random(n),
+        "signed zeros": np.where(rng.random(n) < 0.5, -0.0, 0.0),
+        "NaN": np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),
     }
     for name, x in cases.items():
         before = x.copy()
         got = sorted_values(x)
         assert got.dtype == np.float64 and got.shape == x.shape, name
-        assert np.array_equal(got, np.sort(x)), name
+        assert np.array_equal(got, np.sort(x), equal_nan=True), name
         assert x.tobytes() == before.tobytes(), f"{name}: the input was changed"
 
 
