@@ -109,3 +109,13 @@ class MetricsCollector(mesa.DataCollector):
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per collected step, one column per metric (Mesa's layout)."""
         return pd.DataFrame(self._rows[: self._count].copy(), columns=self._names)
+
+    def metric_rows(self) -> tuple[list[str], np.ndarray]:
+        """The metric names and a read-only view of the collected rows (steps x metrics).
+
+        The numbers ``get_model_vars_dataframe()`` holds, without building a frame: what a
+        sweep run keeps of 80 metrics is a few columns (:func:`sim.experiments.tasks.execute`).
+        """
+        rows = self._rows[: self._count].view()
+        rows.setflags(write=False)
+        return list(self._names), rows

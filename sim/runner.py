@@ -12,7 +12,7 @@ import pandas as pd
 from .model import GovernanceModel
 from .schema import Scenario
 
-__all__ = ["RunResult", "run_scenario", "runs_row"]
+__all__ = ["RunResult", "run_model", "run_scenario", "runs_row"]
 
 
 def runs_row(
@@ -74,6 +74,22 @@ class RunResult:
         return df
 
 
+def run_model(
+    scenario: Scenario,
+    seed: int,
+    steps: int | None = None,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> GovernanceModel:
+    """Build a :class:`GovernanceModel` of ``scenario`` (``parameters`` on top) and run it."""
+    # no citizen handles: nothing here reads them, and results are identical without them
+    # (tests/test_determinism.py); creating 1,000 Mesa agents was a sixth of a small run
+    model = GovernanceModel(scenario, rng=seed, citizen_handles=False, **dict(parameters or {}))
+    model.run(steps=steps, progress=progress)
+    return model
+
+
 def run_scenario(
     scenario: Scenario,
     seed: int,
@@ -88,10 +104,7 @@ def run_scenario(
     ``parameters`` (dotted paths) are applied on top of ``scenario`` and recorded in the result.
     """
     start = time.perf_counter()
-    # no citizen handles: nothing here reads them, and results are identical without them
-    # (tests/test_determinism.py); creating 1,000 Mesa agents was a sixth of a small run
-    model = GovernanceModel(scenario, rng=seed, citizen_handles=False, **dict(parameters or {}))
-    model.run(steps=steps, progress=progress)
+    model = run_model(scenario, seed, steps, parameters=parameters, progress=progress)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     final = dict(zip(ts.columns, ts.iloc[-1].tolist(), strict=True))  # floats, one lookup
     ts.insert(0, "step", range(len(ts)))

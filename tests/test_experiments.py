@@ -200,3 +200,47 @@ def test_a_run_pauses_the_cyclic_collector_and_restores_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "keep",
+    [
+        {"window": 0, "every": 1},
+        {"window": 4, "every": 3},
+        {"window": 50, "every": 4, "timeseries": ("trust_gini", "turnout")},
+        {"window": 2, "every": 1, "timeseries": ()},
+    ],
+)
+def test_a_sweep_run_keeps_what_the_full_frame_holds(keep):
+    """execute() reads the kept metrics from the collector's array: the same values, types
+    and layout as slicing run_scenario()'s frame of every metric (what it did before)."""
+    import numpy as np
+
+    from sim.experiments.tasks import Keep, RunTask, execute
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(BASE, overrides={"population.size": 150})
+    keep = Keep(metrics=("trust_local", "participation", "trust_gini"), **keep)
+    params = {"council.responsiveness": 0.7}
+    task = RunTask("r1", scenario.model_dump(mode="json"), params, seed=5, steps=10, keep=keep)
+    got = execute(task)
+
+    full = run_scenario(scenario, 5, 10, parameters=params)
+    ts = full.timeseries
+    final = {m: full.final[m] for m in keep.metrics}
+    if keep.window:
+        tail = ts[list(keep.metrics)].iloc[-keep.window :]
+        final |= {f"{m}_mean": float(np.nanmean(tail[m])) for m in keep.metrics}
+    kept = ts[["step", *keep.timeseries]]
+    rows = (kept["step"] % keep.every == 0) | (kept.index == len(kept) - 1)
+    kept = kept[rows].reset_index(drop=True)
+
+    assert got.final == final and all(type(v) is float for v in got.final.values())
+    if keep.timeseries:
+        pd.testing.assert_frame_equal(got.timeseries, kept, check_exact=True)
+    else:
+        assert list(got.timeseries.columns) == ["step"] and len(got.timeseries) == 0
+        assert got.timeseries["step"].dtype == np.int64
+    assert got.extra == {"point": 0, "replicate": 0} and got.parameters == params
+    assert got.scenario_name == full.scenario_name and got.seed == 5

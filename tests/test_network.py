@@ -151,3 +151,28 @@ def test_missing_graph_file_is_refused_at_validation(tmp_path):
     scenario.write_text('[population]\nsize = 34\n[network]\nkind = "file"\npath = "gone.csv"\n')
     with pytest.raises(sim.ScenarioError, match="no such graph file"):
         sim.load_scenario(scenario)
+
+
+@pytest.mark.parametrize("make", ["ws", "ba", "isolated"])
+def test_row_normalised_is_scipys_product(make):
+    """D^{-1} A built directly: the values and the column order of ``diags(1/k) @ A``."""
+    import scipy.sparse as sp
+
+    from sim.network import adjacency
+    from sim.state import SocialGraph
+
+    n = 500
+    if make == "ws":
+        u, v = watts_strogatz_edges(n, 10, 0.1, rng(3))
+    elif make == "ba":
+        u, v = barabasi_albert_edges(n, 3, rng(4))
+    else:  # a graph with isolated citizens (the 1/k = 0 rows hold nothing)
+        u, v = erdos_renyi_edges(n, 1.0, rng(5))
+    g = SocialGraph(u, v, n)
+    a = adjacency(g.u, g.v, n)
+    want = sp.diags(g.inverse_degree, format="csr") @ a
+    got = g.row_normalised
+    assert got.indptr.tolist() == want.indptr.tolist()
+    assert got.indices.tolist() == want.indices.tolist()
+    assert got.data.tobytes() == want.data.tobytes()
+    assert got.indices.dtype == want.indices.dtype and got.shape == want.shape

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import GovsimError
 from ..metrics import HEADLINE
-from ..runner import RunResult, run_scenario, runs_row
+from ..runner import RunResult, run_model, runs_row
 from ..schema import Scenario
 
 if TYPE_CHECKING:
@@ -166,16 +166,24 @@ def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> Run
     try:
         scenario = Scenario.model_validate(task.scenario)
         with _collector_paused():
-            result = run_scenario(
-                scenario,
-                task.seed,
-                task.steps,
-                run_id=task.run_id,
-                parameters=task.parameters,
-                progress=progress,
+            model = run_model(
+                scenario, task.seed, task.steps, parameters=task.parameters, progress=progress
             )
+        names, rows = model.datacollector.metric_rows()
+        result = RunResult(
+            run_id=task.run_id,
+            seed=task.seed,
+            parameters={k: _scalar(v) for k, v in task.parameters.items()},
+            final=dict(zip(names, rows[-1].tolist(), strict=True)),
+            timeseries=pd.DataFrame(),
+            seconds=0.0,
+            scenario_name=model.spec.name,
+            extra={"point": task.point, "replicate": task.replicate},
+        )
         check_finite(result, task)
-        return _trim(result, task.keep, {"point": task.point, "replicate": task.replicate})
+        result.final, result.timeseries = _kept(names, rows, task.keep)
+        result.seconds = time.perf_counter() - start
+        return result
     except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
         if isinstance(exc, NonFiniteMetricError | GovsimError):  # ours: the message is for people
             text = f"{type(exc).__name__}: {exc}"
@@ -276,26 +284,28 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _trim(result: RunResult, keep: Keep, extra: dict[str, Any]) -> RunResult:
-    ts = result.timeseries
-    final = {m: result.final[m] for m in keep.metrics}
+def _kept(names: list[str], rows: np.ndarray, keep: Keep) -> tuple[dict, pd.DataFrame]:
+    """What ``keep`` keeps of a run's metric rows: the final values and the time series.
+
+    The final value of each of ``keep.metrics``, with ``<metric>_mean`` over the last
+    ``keep.window`` steps (NaN ignored) if asked; the time series of ``keep.timeseries``
+    (a ``step`` column first, every ``keep.every``-th step and the last).  Read straight from
+    the collector's array: the values :func:`sim.run_scenario`'s frame holds, without
+    building and slicing a frame of every metric (~2 ms of a 25 ms sweep run).
+    """
+    col = {name: j for j, name in enumerate(names)}
+    last = rows[-1]
+    final = {m: float(last[col[m]]) for m in keep.metrics}
     if keep.window > 0:
-        tail = ts[list(keep.metrics)].iloc[-keep.window :]
-        final.update({f"{m}_mean": float(np.nanmean(tail[m])) for m in keep.metrics})
-    if keep.timeseries:
-        cols = ["step", *keep.timeseries]
-        kept = ts[cols]
-        if keep.every > 1:
-            rows = (kept["step"] % keep.every == 0) | (kept.index == len(kept) - 1)
-            kept = kept[rows]
-        kept = kept.reset_index(drop=True)
-    else:
-        kept = pd.DataFrame({"step": pd.Series([], dtype="int64")})
-    result.final = final
-    result.parameters = {k: _scalar(v) for k, v in result.parameters.items()}
-    result.timeseries = kept
-    result.extra = {**result.extra, **extra}
-    return result
+        tail = rows[-keep.window :]
+        final.update({f"{m}_mean": float(np.nanmean(tail[:, col[m]])) for m in keep.metrics})
+    step = np.arange(len(rows), dtype=np.int64)
+    if not keep.timeseries:
+        return final, pd.DataFrame({"step": step[:0]})
+    if keep.every > 1:
+        step = step[(step % keep.every == 0) | (step == len(rows) - 1)]
+    frame = {"step": step} | {m: rows[step, col[m]] for m in keep.timeseries}
+    return final, pd.DataFrame(frame)
 
 
 def run_tasks(
