@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "election_trust",
+    "election_votes",
     "marked_neighbours",
     "neighbour_share",
     "observe_groups",
@@ -755,3 +757,61 @@ def services_step(
         need_positive,
     )
     return received, quality, met, new_share, budget
+
+
+@njit(**_OPTS)
+def election_votes(
+    draw, p, ideology, position, trust_party, cooperative, efficacy, gumbel, w_d, w_t, w_c
+):  # pragma: no cover - compiled
+    """Who votes and for whom, and the votes per party, in one pass (``elections.step``).
+
+    Citizen ``i`` votes when ``draw[i] < p[i]`` and chooses the first party with the largest
+    ``-w_d |x_i - pos_j| + w_t T_ij + (w_c coop_j) E_i + gumbel_ij`` (numpy's
+    ``choice_utility(...) + gumbel`` and ``argmax``, the same operations in the same order).
+    Returns (votes, choice as int16, votes per party as int64).
+    """
+    n, k = gumbel.shape
+    votes = np.empty(n, np.bool_)
+    choice = np.empty(n, np.int16)
+    counts = np.zeros(k, np.int64)
+    for i in range(n):
+        best = 0
+        top = 0.0
+        for j in range(k):
+            u = -w_d * abs(ideology[i] - position[j]) + w_t * trust_party[i, j]
+            u = u + w_c * cooperative[j] * efficacy[i]
+            u = u + gumbel[i, j]
+            if j == 0 or u > top:
+                best = j
+                top = u
+        choice[i] = best
+        v = draw[i] < p[i]
+        votes[i] = v
+        if v:
+            counts[best] += 1
+    return votes, choice, counts
+
+
+@njit(**_OPTS)
+def election_trust(tn, votes, choice, winner, bounce, penalty):  # pragma: no cover - compiled
+    """Winners' voters gain trust, losers' voters lose it (bounded gain, clipped), one pass.
+
+    The gain is ``bounce`` for a vote for ``winner``, ``-penalty`` for another vote, 0 for
+    no vote, applied as :func:`sim.processes.trust_voice.bounded_gain` and clipped to [0, 1].
+    Returns (trust_national, vote: the party voted for as int16, -1 for none).
+    """
+    n = tn.shape[0]
+    out = np.empty(n)
+    vote = np.empty(n, np.int16)
+    for i in range(n):
+        if votes[i]:
+            g = (bounce if choice[i] == winner else 0.0) - (0.0 if choice[i] == winner else penalty)
+            vote[i] = choice[i]
+        else:
+            g = 0.0 - 0.0
+            vote[i] = -1
+        x = tn[i]
+        room = x if g < 0 else 1 - x
+        t = room * g + x
+        out[i] = min(max(t, 0.0), 1.0)
+    return out, vote

@@ -24,6 +24,8 @@ STATE = (
     "received",
     "service_quality",
     "trust_party",
+    "voted",
+    "vote",
 )
 
 
@@ -51,6 +53,7 @@ def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=Non
         {"population.size": 700, "processes.participation.rule": "logit"},
         {"population.size": 700, "processes.social_influence.anchoring": 0.0},
         {"population.size": 700, "processes.social_influence.distrust_contagion": 0.1},
+        {"population.size": 600, "processes.elections.interval": 5},
         {
             "population.size": 500,
             "network.kind": "sbm",
@@ -68,6 +71,7 @@ def _run(monkeypatch, which: str, overrides: dict, steps: int = 24, scenario=Non
         "logit",
         "unanchored",
         "contagion",
+        "elections",
         "isolated",
     ],
 )
@@ -84,12 +88,18 @@ def test_numba_matches_numpy_bit_for_bit(monkeypatch, overrides):
 
 @pytest.mark.parametrize(
     "scenario",
-    ["scenarios/lambeth_youth_trust.toml", "scenarios/croydon_community_land_trust.toml"],
+    [
+        "scenarios/lambeth_youth_trust.toml",
+        "scenarios/croydon_community_land_trust.toml",
+        "scenarios/election_2017.toml",  # four parties, an election called by an event
+    ],
 )
 def test_numba_matches_numpy_with_programmes(monkeypatch, scenario):
-    """Youth trust and land trust programmes (efficacy paths of trust from voice) agree too."""
-    df_np, st_np = _run(monkeypatch, "numpy", {}, 12, scenario)
-    df_nb, st_nb = _run(monkeypatch, "numba", {}, 12, scenario)
+    """Youth trust and land trust programmes (efficacy paths of trust from voice) and a
+    four-party election called by an event agree too."""
+    steps = 30 if "election" in scenario else 12
+    df_np, st_np = _run(monkeypatch, "numpy", {}, steps, scenario)
+    df_nb, st_nb = _run(monkeypatch, "numba", {}, steps, scenario)
     assert np.array_equal(df_np.to_numpy(float), df_nb.to_numpy(float), equal_nan=True)
     for k in STATE:
         assert st_np[k].tobytes() == st_nb[k].tobytes(), k

@@ -604,10 +604,9 @@ def _series_table(run_id: str, df: pd.DataFrame) -> pa.Table:
 
     Column by column from numpy, skipping pandas' metadata and copies: faster.
     """
-    n = len(df)
-    cols = {"run_id": pa.array(np.full(n, run_id, dtype=object), pa.string())}
-    for c in df.columns:
-        cols[str(c)] = pa.array(df[c].to_numpy())
+    cols = {"run_id": pa.repeat(pa.scalar(run_id, pa.string()), len(df))}
+    for c, column in df.items():
+        cols[str(c)] = pa.array(column.to_numpy())
     return pa.table(cols)
 
 

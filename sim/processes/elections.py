@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..kernels import of_world
 from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 from .participation import logit_probability
 from .trust_voice import bounded_gain
@@ -154,10 +155,29 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         return
     pop, parties = world.population, world.parties
     n, k = pop.size, len(parties.names)
-    votes = rng.random(n) < turnout_probability(world, spec)
+    draw = rng.random(n)
+    p = turnout_probability(world, spec)
     gumbel = rng.gumbel(size=(n, k))
-    choice = np.argmax(choice_utility(world, spec) + gumbel, axis=1).astype(np.int16)
-    counts = np.bincount(choice[votes], minlength=k).astype(float)
+    fused = of_world(world)
+    if fused is not None:  # the same arithmetic in one pass (sim.kernels)
+        votes, choice, counts = fused.election_votes(
+            draw,
+            p,
+            pop.ideology,
+            parties.position.astype(np.float64),
+            pop.trust_party,
+            parties.cooperative.astype(np.float64),
+            pop.efficacy,
+            gumbel,
+            float(spec.vote_distance),
+            float(spec.vote_party_trust),
+            float(spec.vote_cooperative),
+        )
+    else:
+        votes = draw < p
+        choice = np.argmax(choice_utility(world, spec) + gumbel, axis=1).astype(np.int16)
+        counts = np.bincount(choice[votes], minlength=k)
+    counts = counts.astype(float)
     shares = counts / counts.sum() if counts.sum() > 0 else np.full(k, 1.0 / k)
     # against the previous election, or at the first one against the step-0 poll
     world.swing = butler_swing(parties.vote_share, shares)
@@ -167,12 +187,22 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     parties.government = winner
     parties.vote_share = shares
     world.turnout = float(votes.mean())
-    gain = np.where(votes & (choice == winner), spec.winner_bounce, 0.0) - np.where(
-        votes & (choice != winner), spec.loser_penalty, 0.0
-    )
-    pop.trust_national = np.clip(bounded_gain(pop.trust_national, gain), 0, 1)
+    if fused is not None:
+        pop.trust_national, pop.vote = fused.election_trust(
+            pop.trust_national,
+            votes,
+            choice,
+            winner,
+            float(spec.winner_bounce),
+            float(spec.loser_penalty),
+        )
+    else:
+        gain = np.where(votes & (choice == winner), spec.winner_bounce, 0.0) - np.where(
+            votes & (choice != winner), spec.loser_penalty, 0.0
+        )
+        pop.trust_national = np.clip(bounded_gain(pop.trust_national, gain), 0, 1)
+        pop.vote = np.where(votes, choice, -1).astype(np.int16)
     pop.voted = votes
-    pop.vote = np.where(votes, choice, -1).astype(np.int16)
     world.last_election = world.month
     world.elections_held += 1
     world.signals.election_held = True
