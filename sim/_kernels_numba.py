@@ -309,19 +309,16 @@ def sorted_values(x):  # pragma: no cover - compiled
 
 @njit(**_OPTS)
 def trust_experience(
-    tl, tn, el, en, local, seen, blame, up, down, rate, party, gov
+    tl, tn, el, en, local, seen, blame, up, down, rate, party, gov, otl, otn, oel, oen
 ):  # pragma: no cover
     """Both asymmetric trust updates and both expectation updates, in one pass.
 
-    Returns new arrays (trust_local, trust_national, expectation_local,
-    expectation_national); only ``party[:, gov]`` (trust in the governing party; ``gov < 0``:
-    none) is changed in place, by the change in national trust, clipped to [0, 1].
+    Writes the new trust_local, trust_national, expectation_local and expectation_national
+    into ``otl, otn, oel, oen`` (new arrays from the caller: a kernel's returned arrays cost
+    ~1 us each to hand back to Python); only ``party[:, gov]`` (trust in the governing party;
+    ``gov < 0``: none) is changed in place, by the change in national trust, clipped to [0, 1].
     """
     n = tl.shape[0]
-    otl = np.empty(n)
-    otn = np.empty(n)
-    oel = np.empty(n)
-    oen = np.empty(n)
     keep = 1 - blame
     for i in range(n):
         q = local[i]
@@ -338,7 +335,6 @@ def trust_experience(
         if gov >= 0:  # the governing party shares the government's credit and blame
             x = party[i, gov] + (otn[i] - tn[i])
             party[i, gov] = min(max(x, 0.0), 1.0)
-    return otl, otn, oel, oen
 
 
 @njit(**_OPTS)
@@ -361,12 +357,15 @@ def trust_voice(
     tl,
     tn,
     eff,
+    otl,
+    otn,
+    oef,
 ):  # pragma: no cover
-    """Voice outcome for every citizen in one pass: new (trust_local, national, efficacy)."""
+    """Voice outcome for every citizen in one pass: new trust_local, national, efficacy.
+
+    Written into ``otl``, ``otn``, ``oef``.
+    """
     n = tl.shape[0]
-    otl = np.empty(n)
-    otn = np.empty(n)
-    oef = np.empty(n)
     for i in range(n):
         c = council[i]
         land = 1.0 if has_land[c] and eligible[i] else 0.0
@@ -392,7 +391,6 @@ def trust_voice(
         x = eff[i]
         x = (x if ec < 0 else 1 - x) * ec + x
         oef[i] = min(max(x, 0.0), 1.0)
-    return otl, otn, oef
 
 
 @njit(**_OPTS)
@@ -435,8 +433,9 @@ def participation_graph(
     participating,
     stay_draw,
     persistence,
+    out,
 ):  # pragma: no cover - compiled
-    """Granovetter's threshold rule and the chance to take part, in one pass.
+    """Granovetter's threshold rule and the chance to take part, in one pass, into ``out``.
 
     Participating neighbours are counted by :func:`marked_neighbours`; the share is read
     from the graph's table of partial sums of ``1/k`` (``SocialGraph.share_table``), as
@@ -444,14 +443,12 @@ def participation_graph(
     """
     counts = marked_neighbours(indptr, indices, participating)
     n = theta0.shape[0]
-    out = np.empty(n, dtype=np.bool_)
     for i in range(n):
         c = counts[i]
         share = float(c) if count_kind else table[start[i] + c]
         chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
         theta = theta0[i] - m_eff * eff[i] - m_trust * trust[i] - youth_cut[i]
         out[i] = chance and share + 1e-9 >= theta
-    return out
 
 
 @njit(**_OPTS)
@@ -503,6 +500,8 @@ def social_degroot(
     dn,
     s_ln,
     s_nl,
+    ol,
+    on,
 ):  # pragma: no cover - compiled
     """DeGroot on both kinds of trust, anchoring, spill-over and the clip, in one pass.
 
@@ -514,14 +513,12 @@ def social_degroot(
     copy (written into the work array ``both``), so a neighbour's two values share a cache
     line.  Then ``(1 - w) x + w m`` (isolated citizens keep ``x``), ``(1 - a) x + a x0`` when
     anchored, the simultaneous spill-over ``l + b (n - l)``, ``n + a (l - n)``, and the clip
-    to [0, 1].
+    to [0, 1].  The new trusts are written into ``ol`` and ``on``.
     """
     n = tl.shape[0]
     for i in range(n):  # both: work space for 2 n values
         both[2 * i] = tl[i]
         both[2 * i + 1] = tn[i]
-    ol = np.empty(n)
-    on = np.empty(n)
     one = np.uint64(1)
     jj = np.uint64(indptr[0])
     for i in range(n):
@@ -543,7 +540,6 @@ def social_degroot(
         ol[i], on[i] = _influence_tail(
             tl[i], tn[i], ml, mn, keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
         )
-    return ol, on
 
 
 @njit(**_OPTS)
@@ -573,15 +569,16 @@ def services_allocate(
     keep_s,
     e,
     need_positive,
+    received,
+    quality,
 ):  # pragma: no cover - compiled
-    """Resources received, service quality and the total of need met (``allocate_from``).
+    """Resources received and service quality; returns the total of need met.
 
-    The same products in the same order as the numpy rule:
+    ``allocate_from``'s rule, written into ``received`` and ``quality``, with the same
+    products in the same order as the numpy rule:
     ``((1 - s) B f) e + (k_co (r V + (1 - r) B f)) s`` with ``V = (B N) S_g n``.
     """
     n = need.shape[0]
-    received = np.empty(n)
-    quality = np.empty(n)
     met = np.empty(n)
     for i in range(n):
         c = council[i]
@@ -597,7 +594,7 @@ def services_allocate(
             quality[i] = m / ne
         else:
             quality[i] = 1.0
-    return received, quality, pairwise_sum(met, 0, n)
+    return pairwise_sum(met, 0, n)
 
 
 @njit(**_OPTS)
@@ -623,20 +620,26 @@ def trust_voice_full(
     tl,
     tn,
     eff,
+    otl,
+    otn,
+    oef,
+    heard,
+    ignored,
 ):  # pragma: no cover - compiled
     """Who is heard, each council's voice record, then :func:`trust_voice`, in one call.
 
     A participant is heard when ``draw < min(1, r_c w_i)``; the record is
-    ``spillover * (H_c - I_c) / N_c`` (0 for a council without residents).
-    Returns (trust_local, trust_national, efficacy, heard, ignored).
+    ``spillover * (H_c - I_c) / N_c`` (0 for a council without residents).  Writes
+    trust_local, trust_national and efficacy into ``otl, otn, oef`` and who was heard and
+    who ignored into ``heard``, ``ignored`` (every element of each).
     """
     n = tl.shape[0]
     k = size.shape[0]
-    heard = np.zeros(n, dtype=np.bool_)
-    ignored = np.zeros(n, dtype=np.bool_)
     h = np.zeros(k)
     g = np.zeros(k)
     for i in range(n):
+        heard[i] = False
+        ignored[i] = False
         if participating[i]:
             c = council[i]
             if draw[i] < min(1.0, responsiveness[c] * influence[i]):
@@ -648,7 +651,7 @@ def trust_voice_full(
     record = np.empty(k)
     for c in range(k):
         record[c] = spillover * ((h[c] - g[c]) / size[c] if size[c] > 0 else 0.0)
-    otl, otn, oef = trust_voice(
+    trust_voice(
         participating,
         heard,
         council,
@@ -667,8 +670,10 @@ def trust_voice_full(
         tl,
         tn,
         eff,
+        otl,
+        otn,
+        oef,
     )
-    return otl, otn, oef, heard, ignored
 
 
 @njit(**_OPTS)
@@ -698,24 +703,27 @@ def services_step(
     need_eff,
     need_positive,
     n_c,
+    received,
+    quality,
+    new_share,
+    budget,
 ):  # pragma: no cover - compiled
     """One month of services (``services.step``) in one call, the numpy rule's operations.
 
     Per council: ``B = ((b m) cut) n_bar``, ``s = clip(C keep + cb has_cb, 0, 1)``; the voiced
     need by group (:func:`services_voice`), its shares of each council's total (the five
     groups added in order), the voice memory ``(1 - rho) S + rho now`` where anyone spoke;
-    then :func:`services_allocate`.  Returns (received, quality, need met in total, new voice
-    share, budget per head).
+    then :func:`services_allocate`.  Writes received and quality (per citizen), the new voice
+    share (``k x 5``) and the budget per head (``k``) into the last four arrays; returns the
+    need met in total.
     """
     k = budget0.shape[0]
-    budget = np.empty(k)
     coop = np.empty(k)
     for c in range(k):
         budget[c] = budget0[c] * multiplier[c] * cut * mean_need[c]
         x = cooperation[c] * keep_coop + cb_share * (1.0 if has_cb[c] else 0.0)
         coop[c] = min(max(x, 0.0), 1.0)
     voice_g = services_voice(participating, influence, need, groups, k)
-    new_share = np.empty((k, 5))
     for c in range(k):
         total = 0.0
         for q in range(5):
@@ -739,7 +747,7 @@ def services_step(
         rest[c] = 1 - r[c]
         co_factor[c] = keep_overhead * (1 + bonus * r[c]) * e[c]
         keep_s[c] = 1 - coop[c]
-    received, quality, met = services_allocate(
+    return services_allocate(
         council,
         groups,
         need,
@@ -755,8 +763,9 @@ def services_step(
         keep_s,
         e,
         need_positive,
+        received,
+        quality,
     )
-    return received, quality, met, new_share, budget
 
 
 @njit(**_OPTS)

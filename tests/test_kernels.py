@@ -115,8 +115,9 @@ def test_trust_experience_kernel_matches_rules():
     seen, blame, up, down, rate = 0.47, 0.3, 0.05, 0.15, 0.15
     nat = (1 - blame) * seen + blame * q
     party = np.zeros((n, 1))
-    got = kernels._compiled().trust_experience(
-        tl, tn, el, en, q, seen, blame, up, down, rate, party, -1
+    got = tuple(np.full(n, np.nan) for _ in range(4))
+    kernels._compiled().trust_experience(
+        tl, tn, el, en, q, seen, blame, up, down, rate, party, -1, *got
     )
     want = (
         asymmetric_update(tl, q, el, up, down),

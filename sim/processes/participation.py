@@ -212,7 +212,8 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
         _skip_doubles(rng, n)  # ``decide``, which the threshold rule does not read
         stay_draw = rng.random(out=world.scratch("participation.stay", n))
         theta0, youth_cut = _theta_parts(world, spec)
-        willing = fused.participation_graph(
+        willing = np.empty(n, dtype=np.bool_)
+        fused.participation_graph(
             indptr,
             indices,
             start,
@@ -229,6 +230,7 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
             pop.participating,
             stay_draw,
             float(spec.persistence),
+            willing,
         )
     else:
         chance_draw, decide, stay_draw = rng.random((3, n))  # = three draws of n, in turn

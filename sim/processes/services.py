@@ -266,7 +266,10 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     fused = of_world(world)
     if fused is not None:  # the whole month in one call, the same operations (sim.kernels)
         need_eff = _need_eff(world)
-        received, quality, met_total, world.voice_share, budget = fused.services_step(
+        n = pop.size
+        received, quality = np.empty(n), np.empty(n)
+        voice_share, budget = np.empty((k, 5)), np.empty(k)
+        met_total = fused.services_step(
             cs.budget,
             world.budget_multiplier,
             float(1 - g.austerity * g.grant_share),
@@ -292,7 +295,12 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             need_eff,
             world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))),
             n_c,
+            received,
+            quality,
+            voice_share,
+            budget,
         )
+        world.voice_share = voice_share
         pop.received = received
         pop.service_quality = quality
         spent = float(np.dot(n_c, budget))

@@ -209,8 +209,9 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         )
         indptr, indices = graph.kernel_csr
         both = world.scratch("social_influence.both", 2 * pop.size)
-        out = fused.social_degroot(indptr, indices, graph.inverse_degree, both, *args)
-        pop.trust_local, pop.trust_national = out
+        tl, tn = np.empty(pop.size), np.empty(pop.size)
+        fused.social_degroot(indptr, indices, graph.inverse_degree, both, *args, tl, tn)
+        pop.trust_local, pop.trust_national = tl, tn
         return
     if spec.distrust_contagion > 0:  # from last month's trust, before this month's exchange
         k = spec.distrust_contagion

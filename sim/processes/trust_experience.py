@@ -192,7 +192,9 @@ def _step_fused(world: World, spec: Spec, fused) -> None:
         pop.disposition_national = ratchet(
             pop.disposition_national, national, pop.expectation_national, spec.cynicism
         )
-    tl, tn, el, en = fused.trust_experience(
+    n = pop.size
+    tl, tn, el, en = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    fused.trust_experience(
         pop.trust_local,
         old_national,
         pop.expectation_local,
@@ -205,6 +207,10 @@ def _step_fused(world: World, spec: Spec, fused) -> None:
         float(spec.expectation_rate),
         pop.trust_party,  # written in place, as the numpy rule does, for the governing party
         int(world.parties.government),
+        tl,
+        tn,
+        el,
+        en,
     )
     pop.trust_local, pop.trust_national = tl, tn
     pop.expectation_local, pop.expectation_national = el, en

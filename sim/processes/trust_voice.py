@@ -112,7 +112,10 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     influence = tenant_influence(world, prog)
     fused = of_world(world)
     if fused is not None:  # the same arithmetic in one pass (sim.kernels)
-        tl, tn, eff, heard, ignored = fused.trust_voice_full(
+        n = pop.size
+        tl, tn, eff = np.empty(n), np.empty(n), np.empty(n)
+        heard, ignored = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+        fused.trust_voice_full(
             pop.participating,
             draw,
             council,
@@ -134,6 +137,11 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             pop.trust_local,
             pop.trust_national,
             pop.efficacy,
+            tl,
+            tn,
+            eff,
+            heard,
+            ignored,
         )
         pop.trust_local, pop.trust_national, pop.efficacy = tl, tn, eff
         pop.heard, pop.ignored = heard, ignored
