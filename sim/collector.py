@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-__all__ = ["MetricsCollector"]
+__all__ = ["ColumnRecords", "MetricsCollector"]
 
 
 class _Reporter:
@@ -33,6 +33,47 @@ class _Reporter:
         return f"<metric reporter {self.name!r}>"
 
 
+class ColumnRecords(Sequence):
+    """One step's agent-type records, ``(time, unique_id, name, value, ...)`` per agent.
+
+    What Mesa's ``DataCollector`` keeps as a list of tuples, kept as the columns it is made
+    of (arrays over the agents, which the caller never writes into again) and turned into
+    tuples only when read: a model collects every step, and most runs never build the
+    agent-type frame.  Reads like the list Mesa would hold (iteration, ``len``, indexing,
+    ``==`` against a list).
+    """
+
+    __slots__ = ("_time", "_keys", "_columns")
+
+    def __init__(self, time: Any, keys: Sequence[tuple], columns: Sequence[np.ndarray]):
+        self._time = time
+        self._keys = tuple(keys)  # (unique_id, name) per agent
+        self._columns = tuple(columns)
+
+    def _rows(self) -> list[tuple]:
+        values = zip(*(c.tolist() for c in self._columns), strict=True)
+        return [(self._time, *k, *v) for k, v in zip(self._keys, values, strict=True)]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._rows()[i]
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ColumnRecords | list | tuple):
+            return self._rows() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, like a list
+
+    def __repr__(self) -> str:
+        return repr(self._rows())
+
+
 class MetricsCollector(mesa.DataCollector):
     """DataCollector over the named metrics of ``model.observation``, one array row a step.
 
@@ -44,8 +85,9 @@ class MetricsCollector(mesa.DataCollector):
         As for :class:`mesa.DataCollector` (collected by Mesa's code, unchanged).
     agenttype_rows : mapping, optional
         Agent type -> ``f(model)`` returning the records Mesa would build from that type's
-        reporters, ``[(time, unique_id, value, ...), ...]``, in one call (used while the
-        reporters are the ones given here).
+        reporters, ``[(time, unique_id, value, ...), ...]`` (a list or a
+        :class:`ColumnRecords`), in one call (used while the reporters are the ones given
+        here).
     """
 
     def __init__(

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import kernels, metrics, processes
 from .agents import Citizen, Council, Government, Party
-from .collector import MetricsCollector
+from .collector import ColumnRecords, MetricsCollector
 from .errors import ScenarioError
 from .network import build_edges, to_networkx
 from .population import init_councils, init_government, init_parties, init_population
@@ -242,25 +242,20 @@ class GovernanceModel(mesa.Model):
         self.observation = metrics.Observation(obs.index, row)
         self.datacollector.collect(self)
 
-    def _council_records(self) -> list[tuple]:
-        """The Council rows Mesa's reporters give (``COUNCIL_REPORTERS``), built at once."""
+    def _council_records(self) -> ColumnRecords:
+        """The Council rows Mesa's reporters give (``COUNCIL_REPORTERS``), as columns.
+
+        The council arrays are replaced, never written into (``CouncilState``), and the
+        council means are this step's own arrays, so the records keep them as they are.
+        """
         w = self.world
         cs, g, summary = w.councils, w.government, self.council_summary
         budget = cs.budget * w.budget_multiplier * (1 - g.austerity * g.grant_share)
-        columns = zip(
-            cs.cooperation.tolist(),
-            cs.responsiveness.tolist(),
-            budget.tolist(),
-            summary["trust_local"].tolist(),
-            summary["participation"].tolist(),
-            summary["service_quality"].tolist(),
-            strict=True,
-        )
-        t = self.time
-        return [
-            (t, c.unique_id, c.name, *values)
-            for c, values in zip(self.councils, columns, strict=True)
-        ]
+        columns = (cs.cooperation, cs.responsiveness, budget)
+        columns += (summary["trust_local"], summary["participation"])
+        columns += (summary["service_quality"],)
+        keys = [(c.unique_id, c.name) for c in self.councils]
+        return ColumnRecords(self.time, keys, columns)
 
     # ------------------------------------------------------------------ accessors
     @property

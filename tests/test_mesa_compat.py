@@ -61,6 +61,31 @@ def test_agenttype_reporters_collect_councils():
     assert df["council_trust_local"].between(0, 1).all()
 
 
+def test_council_records_keep_each_steps_values():
+    """The Council records are kept as columns and made into Mesa's tuples when read: a
+    council changed later does not change what was recorded before, and the records read
+    as the list Mesa would hold."""
+    from sim.collector import ColumnRecords
+
+    model = sim.GovernanceModel(rng=2, **{"population.size": 200, "council.count": 2})
+    model.run(steps=2)
+    council = model.councils[0]
+    council.cooperation = 0.75
+    council.responsiveness = 0.2
+    model.run(steps=1)
+    df = model.datacollector.get_agenttype_vars_dataframe(sim.Council)
+    first = df.xs(council.unique_id, level="AgentID")
+    assert first["council_cooperation"].tolist()[-1] == 0.75
+    assert 0.75 not in first["council_cooperation"].tolist()[:-1]
+    assert first["council_responsiveness"].tolist()[-1] == 0.2
+    records = model.datacollector._agenttype_records[model.time][sim.Council]
+    assert isinstance(records, ColumnRecords) and len(records) == 2
+    as_list = list(records)
+    assert records == as_list and records[1] == as_list[1]
+    assert as_list[0][:4] == (model.time, council.unique_id, council.name, 0.75)
+    assert all(type(v) is float for v in as_list[0][3:])
+
+
 def test_citizen_handles_read_and_write_the_arrays():
     model = sim.GovernanceModel(rng=2, **{"population.size": 50})
     citizen = next(iter(model.agents_by_type[sim.Citizen]))
