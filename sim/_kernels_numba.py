@@ -36,6 +36,9 @@ __all__ = [
 ]
 
 _OPTS = {"cache": True, "nogil": True}
+#: From this many values :func:`sorted_values` uses the radix sort (1,000,000 trust values:
+#: 18-23 ms against the bucket sort's 25.6; 100,000: 2.0 ms against 1.2)
+RADIX_FROM = 400_000
 
 
 @njit(**_OPTS)
@@ -238,6 +241,61 @@ def observe_groups(
 
 
 @njit(**_OPTS)
+def _radix_sorted(x):  # pragma: no cover - compiled
+    """A sorted copy of the float64 array ``x``, for :func:`sorted_values` (NaN: ``np.sort``).
+
+    Least-significant-digit radix sort (Knuth, TAOCP vol. 3, 5.2.5) of the IEEE 754 bit
+    patterns mapped to unsigned keys that order as the numbers do (flip every bit of a
+    negative number, only the sign bit of a positive one).  One pass counts every digit,
+    then one stable scatter per digit, skipping digits that all keys share (in [0, 1] the
+    top digit).  Linear in ``n``, and its passes are sequential: beyond the caches (10^6
+    values) faster than the bucket sort's scattered writes.
+    """
+    n = x.shape[0]
+    rb = 8  # 8-bit digits beyond the cache (1M values: 19 ms against 30 for 11 bits)
+    passes = (64 + rb - 1) // rb
+    r = 1 << rb
+    mask = np.uint64(r - 1)
+    sign = np.uint64(1) << np.uint64(63)
+    ones = ~np.uint64(0)
+    bits = x.view(np.uint64)
+    keys = np.empty(n, np.uint64)
+    counts = np.zeros((passes, r), np.int64)
+    for i in range(n):
+        if x[i] != x[i]:  # NaN: numpy's order for it (last), not the bit patterns'
+            return np.sort(x)
+        b = bits[i]
+        k = b ^ (ones if b & sign else sign)
+        keys[i] = k
+        for p in range(passes):
+            counts[p, (k >> np.uint64(p * rb)) & mask] += 1
+    src = keys
+    dst = np.empty(n, np.uint64)
+    offset = np.empty(r, np.int64)
+    for p in range(passes):
+        c = counts[p]
+        if n == 0 or c[(src[0] >> np.uint64(p * rb)) & mask] == n:
+            continue  # every key has this digit: the pass would not move anything
+        total = 0
+        for d in range(r):
+            offset[d] = total
+            total += c[d]
+        shift = np.uint64(p * rb)
+        for i in range(n):
+            k = src[i]
+            d = (k >> shift) & mask
+            dst[offset[d]] = k
+            offset[d] += 1
+        src, dst = dst, src
+    out = np.empty(n, np.float64)
+    out_bits = out.view(np.uint64)
+    for i in range(n):
+        k = src[i]
+        out_bits[i] = k ^ (sign if k & sign else ones)
+    return out
+
+
+@njit(**_OPTS)
 def sorted_values(x):  # pragma: no cover - compiled
     """A sorted copy of the float64 array ``x``: the values ``np.sort(x)`` gives.
 
@@ -249,12 +307,16 @@ def sorted_values(x):  # pragma: no cover - compiled
     ``np.sort`` first, so clustered values cost ``O(n log n)``, never ``O(n^2)``; a range
     that is not finite (infinities, NaN, a width that overflows or underflows) goes to
     ``np.sort`` whole.  Trust is spread smoothly over [0, 1], so buckets hold ~1 value:
-    ~4x faster than numpy's sort at 1,000 values, ~3x at 10^6.  The sorted values of a
-    multiset do not depend on the algorithm, so the Gini coefficient is the same bits on
-    both paths (``-0.0`` and ``0.0`` keep their input order; a weighted sum cannot tell
-    them apart).
+    ~4x faster than numpy's sort at 1,000 values, ~1.7x faster than a radix sort at 10^5.
+    Beyond :data:`RADIX_FROM` values (outside the caches, where scattered writes cost a
+    miss each) the LSD radix sort :func:`_radix_sorted` is faster, and is used.  The sorted
+    values of a multiset do not depend on the algorithm, so the Gini coefficient is the
+    same bits on both paths and at every size (``-0.0`` and ``0.0`` may come in either
+    order; a weighted sum cannot tell them apart).
     """
     n = x.shape[0]
+    if n >= RADIX_FROM:
+        return _radix_sorted(x)
     out = np.empty(n, np.float64)
     if n == 0:
         return out

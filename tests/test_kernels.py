@@ -176,9 +176,10 @@ def test_pairwise_sum_is_numpys():
             assert pairwise_sum(x, 5, n - 5) == x[5:].sum(), n
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 7, 1999, 2000, 5000, 300_001])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1999, 2000, 5000, 300_001, 400_001])
 def test_sorted_values_is_numpys_sort(n):
-    """The bucket sort behind Gini gives the values ``np.sort`` gives, whatever their range."""
+    """The bucket (and, from RADIX_FROM values, radix) sort behind Gini gives the values
+    ``np.sort`` gives, whatever their range."""
     sorted_values = kernels._compiled().sorted_values
     rng = np.random.default_rng(n)
     cases = {
