@@ -105,15 +105,17 @@ def test_nan_headline_metric_fails_the_run_and_names_metric_and_parameter(tmp_pa
     # The schema now bounds the inputs that gave NaN (need_base = 1e308), so the NaN is made
     # here: a real run whose final trust_local is replaced by NaN, as a numerical blow-up would.
     import sim.experiments.tasks as T
+    from sim.runner import run_scenario as real
 
-    real = T.run_scenario
+    real_model = T.run_model
 
-    def blown_up(*args, **kwargs):
-        result = real(*args, **kwargs)
-        result.final["trust_local"] = float("nan")
-        return result
+    def blown_up(*args, **kwargs):  # the last step's trust_local blows up
+        model = real_model(*args, **kwargs)
+        names, rows = model.datacollector.metric_rows()
+        model.datacollector._rows[len(rows) - 1, names.index("trust_local")] = float("nan")
+        return model
 
-    monkeypatch.setattr(T, "run_scenario", blown_up)
+    monkeypatch.setattr(T, "run_model", blown_up)
     outcome = run_file(BASE, out=tmp_path / "o", steps=2, overrides=["population.size=100"])
     assert outcome.error is not None and outcome.timeseries is None
     assert "not finite" in outcome.error and "trust_local = nan" in outcome.error
