@@ -229,3 +229,21 @@ def test_work_arrays_are_reused_and_never_state(monkeypatch):
         assert len(w._scratch) >= 4  # the draws and DeGroot's copy are work arrays
         for buf in w._scratch.values():
             assert not any(np.shares_memory(buf, v) for v in state)
+
+
+def test_warm_cache_compiles_every_kernel_once_and_is_a_no_op_on_numpy(monkeypatch):
+    """scripts/bootstrap.sh fills numba's cache with every kernel; numpy path: nothing."""
+    import re
+    from pathlib import Path
+
+    from sim import _kernels_numba as nb
+
+    assert kernels.warm_cache() == len(kernels._compiled().__dict__)
+    # every kernel the processes call from Python is compiled (the others inside them)
+    sources = "".join(p.read_text() for p in Path(sim.__file__).parent.rglob("*.py"))
+    called = set(re.findall(r"fused\.(\w+)\(", sources))
+    assert {"election_votes", "neighbour_share", "social_degroot"} <= called
+    for name in called:
+        assert getattr(nb, name).signatures, name
+    monkeypatch.setenv("GOVSIM_KERNELS", "numpy")
+    assert kernels.warm_cache() == 0
