@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/kernels.py                      # 1,000 and 1,000,000 citizens
     .venv/bin/python benchmarks/kernels.py --sizes 1000 --sweep-runs 8
+    .venv/bin/python benchmarks/kernels.py --cold   # compiling every kernel, empty cache
 
 Three measurements, all in CPU seconds (``time.process_time``, or the children's rusage for
 subprocesses), because the machine may be shared:
@@ -107,6 +108,29 @@ def compile_cost(rounds: int = 3) -> dict[str, float]:
     }
 
 
+_COLD = """
+import time; c0 = time.process_time()
+import sim
+from sim.kernels import warm_cache
+print(warm_cache(), time.process_time() - c0)
+"""
+
+
+def cold_cache_cost() -> dict[str, float]:
+    """CPU seconds of ``sim.kernels.warm_cache()`` (what ``scripts/bootstrap.sh`` runs once)
+    in a fresh process with an empty numba cache, then again with the cache it filled."""
+    with tempfile.TemporaryDirectory() as cache_dir:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir, "PYTHONPATH": str(ROOT)}
+        env["GOVSIM_KERNELS"] = "numba"
+        out = []
+        for _ in range(2):
+            r = subprocess.run(
+                [sys.executable, "-c", _COLD], env=env, capture_output=True, text=True, check=True
+            )
+            out.append(float(r.stdout.split()[-1]))
+    return {"empty_cache_s": out[0], "filled_cache_s": out[1]}
+
+
 _EXPERIMENT = """
 [experiment]
 scenario = "{scenario}"
@@ -193,7 +217,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reps", type=int, default=50)
     p.add_argument("--sweep-runs", type=int, default=8)
     p.add_argument("--json", type=Path, help="Also write the numbers here.")
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="only time compiling every kernel into an empty numba cache (~20 s), then exit",
+    )
     a = p.parse_args(argv)
+    if a.cold:
+        c = cold_cache_cost()
+        print(
+            f"sim.kernels.warm_cache() in a fresh process: {c['empty_cache_s']:.1f} s CPU with an "
+            f"empty numba cache, {c['filled_cache_s']:.1f} s with the cache it filled"
+        )
+        return
     result = report([int(s) for s in a.sizes.split(",")], a.reps, a.sweep_runs)
     if a.json:
         a.json.write_text(json.dumps(result, indent=1))
