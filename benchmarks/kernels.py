@@ -111,13 +111,13 @@ def compile_cost(rounds: int = 3) -> dict[str, float]:
 _COLD = """
 import time; c0 = time.process_time()
 import sim
-from sim.kernels import warm_cache
-print(warm_cache(), time.process_time() - c0)
+from sim.runner import warm_kernels
+print(warm_kernels(), time.process_time() - c0)
 """
 
 
 def cold_cache_cost() -> dict[str, float]:
-    """CPU seconds of ``sim.kernels.warm_cache()`` (what ``scripts/bootstrap.sh`` runs once)
+    """CPU seconds of ``sim.runner.warm_kernels()`` (what ``scripts/bootstrap.sh`` runs once)
     in a fresh process with an empty numba cache, then again with the cache it filled."""
     with tempfile.TemporaryDirectory() as cache_dir:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir, "PYTHONPATH": str(ROOT)}
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.cold:
         c = cold_cache_cost()
         print(
-            f"sim.kernels.warm_cache() in a fresh process: {c['empty_cache_s']:.1f} s CPU with an "
+            f"sim.runner.warm_kernels() in a fresh process: {c['empty_cache_s']:.1f} s CPU with an "
             f"empty numba cache, {c['filled_cache_s']:.1f} s with the cache it filled"
         )
         return

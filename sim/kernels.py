@@ -23,7 +23,7 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["backend", "choose", "kernels", "of_world", "warm_cache"]
+__all__ = ["backend", "choose", "kernels", "of_world"]
 
 _CHOICES = ("numpy", "numba", "auto")
 
@@ -92,25 +92,3 @@ def _compiled() -> SimpleNamespace:
     from . import _kernels_numba as nb
 
     return SimpleNamespace(**{name: getattr(nb, name) for name in nb.__all__})
-
-
-def warm_cache() -> int:
-    """Compile every kernel into numba's on-disk cache; return how many are compiled.
-
-    A fresh install has an empty cache, and its first run would compile the kernels it
-    meets (~15 s of CPU on this machine); ``scripts/bootstrap.sh`` calls this once, so that
-    every later process, sweep worker included, only loads them (~0.5 s).  Small models
-    take the paths a run takes: the threshold and logit rules, an election, a Gini.
-    Does nothing (returns 0) on the numpy path.
-    """
-    if kernels() is None:
-        return 0
-    from .model import GovernanceModel
-
-    runs = (
-        {"processes.elections.interval": 2},
-        {"processes.participation.rule": "logit", "council.count": 2},
-    )
-    for params in runs:
-        GovernanceModel(rng=0, citizen_handles=False, **{"population.size": 60, **params}).run(3)
-    return len(vars(_compiled()))

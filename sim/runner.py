@@ -12,7 +12,7 @@ import pandas as pd
 from .model import GovernanceModel
 from .schema import Scenario
 
-__all__ = ["RunResult", "run_model", "run_scenario", "runs_row"]
+__all__ = ["RunResult", "run_model", "run_scenario", "runs_row", "warm_kernels"]
 
 
 def runs_row(
@@ -117,3 +117,25 @@ def run_scenario(
         seconds=time.perf_counter() - start,
         scenario_name=model.spec.name,
     )
+
+
+def warm_kernels() -> int:
+    """Compile every numba kernel into numba's on-disk cache; return how many there are.
+
+    A fresh install has an empty cache, and its first run would compile the kernels it
+    meets (~15 s of CPU on this machine); ``scripts/bootstrap.sh`` calls this once, so that
+    every later process, sweep worker included, only loads them (~0.5 s).  Small models
+    take the paths a run takes: the threshold and logit rules, an election, a Gini.
+    Does nothing (returns 0) on the numpy path (:func:`sim.kernels.kernels`).
+    """
+    from . import kernels
+
+    if kernels.kernels() is None:
+        return 0
+    runs = (
+        {"processes.elections.interval": 2},
+        {"processes.participation.rule": "logit", "council.count": 2},
+    )
+    for params in runs:
+        GovernanceModel(rng=0, citizen_handles=False, **{"population.size": 60, **params}).run(3)
+    return len(vars(kernels.kernels()))

@@ -231,14 +231,15 @@ def test_work_arrays_are_reused_and_never_state(monkeypatch):
             assert not any(np.shares_memory(buf, v) for v in state)
 
 
-def test_warm_cache_compiles_every_kernel_once_and_is_a_no_op_on_numpy(monkeypatch):
+def test_warm_kernels_compiles_every_kernel_once_and_is_a_no_op_on_numpy(monkeypatch):
     """scripts/bootstrap.sh fills numba's cache with every kernel; numpy path: nothing."""
     import re
     from pathlib import Path
 
     from sim import _kernels_numba as nb
+    from sim.runner import warm_kernels
 
-    assert kernels.warm_cache() == len(kernels._compiled().__dict__)
+    assert warm_kernels() == len(kernels._compiled().__dict__)
     # every kernel the processes call from Python is compiled (the others inside them)
     sources = "".join(p.read_text() for p in Path(sim.__file__).parent.rglob("*.py"))
     called = set(re.findall(r"fused\.(\w+)\(", sources))
@@ -246,4 +247,4 @@ def test_warm_cache_compiles_every_kernel_once_and_is_a_no_op_on_numpy(monkeypat
     for name in called:
         assert getattr(nb, name).signatures, name
     monkeypatch.setenv("GOVSIM_KERNELS", "numpy")
-    assert kernels.warm_cache() == 0
+    assert warm_kernels() == 0
