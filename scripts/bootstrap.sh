@@ -103,6 +103,7 @@ fi
 # here (~15 s CPU), so no run, dashboard or sweep worker pays for it later (~0.5 s to load)
 if .venv/bin/python -c "import numba" >/dev/null 2>&1; then
   step "compiling the numba kernels into their on-disk cache (once per install)"
-  .venv/bin/python -c "from sim.runner import warm_kernels; warm_kernels()"
+  .venv/bin/python -c "from sim.runner import warm_kernels; warm_kernels()" ||
+    echo "note: compiling the kernels failed; each will compile on first use instead" >&2
 fi
 step "ready: $(.venv/bin/govsim --version); the command is .venv/bin/govsim (.venv/bin/govsim --help)"
