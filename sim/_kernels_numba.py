@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 _OPTS = {"cache": True, "nogil": True}
-#: From this many values :func:`sorted_values` uses the radix sort (1,000,000 trust values:
-#: 18-23 ms against the bucket sort's 25.6; 100,000: 2.0 ms against 1.2)
+#: From this many values :func:`sorted_values` uses the radix sort rather than the bucket
+#: sort (``benchmarks/kernel_parts.py`` times both on a model's trust at three sizes)
 RADIX_FROM = 400_000
 
 
@@ -315,9 +315,15 @@ def sorted_values(x):  # pragma: no cover - compiled
     same bits on both paths and at every size (``-0.0`` and ``0.0`` may come in either
     order; a weighted sum cannot tell them apart).
     """
-    n = x.shape[0]
-    if n >= RADIX_FROM:
+    if x.shape[0] >= RADIX_FROM:
         return _radix_sorted(x)
+    return _bucket_sorted(x)
+
+
+@njit(**_OPTS)
+def _bucket_sorted(x):  # pragma: no cover - compiled
+    """A sorted copy of the float64 array ``x`` by bucket sort (see :func:`sorted_values`)."""
+    n = x.shape[0]
     out = np.empty(n, np.float64)
     if n == 0:
         return out
@@ -376,8 +382,8 @@ def trust_experience(
     """Both asymmetric trust updates and both expectation updates, in one pass.
 
     Writes the new trust_local, trust_national, expectation_local and expectation_national
-    into ``otl, otn, oel, oen`` (new arrays from the caller: a kernel's returned arrays cost
-    ~1 us each to hand back to Python); only ``party[:, gov]`` (trust in the governing party;
+    into ``otl, otn, oel, oen`` (new arrays from the caller: each array a kernel returns is
+    converted back for Python, 16 a step); only ``party[:, gov]`` (trust in the governing party;
     ``gov < 0``: none) is changed in place, by the change in national trust, clipped to [0, 1].
     """
     n = tl.shape[0]
