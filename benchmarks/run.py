@@ -16,6 +16,9 @@ subprocess (so its peak memory is its own):
   subprocess's peak resident set size over construction and all steps.  Up to
   ``sim.resources.HANDLE_LIMIT`` citizens a second model without citizen handles steps
   alternately with the first (``handles`` = step time with handles / without).
+  ``threads``: the threads a step uses (from ``sim.kernels.PARALLEL_FROM`` citizens the
+  DeGroot pass runs on numba's threads; the spmv is scipy's, on one), and ``step CPU ms``
+  the median CPU time of a step over all of them (``NUMBA_NUM_THREADS=1``: one thread).
 * ``baseline`` (up to ``--baseline-max`` citizens): the same rules as one Mesa agent per
   citizen (``benchmarks/mesa_baseline.py``).  The baseline and the model take turns in one
   process, ``--baseline-steps`` rounds (at least 10 below 100,000 citizens): one baseline
@@ -63,6 +66,8 @@ COLUMNS = (
     "baseline_step_ms",
     "speedup_vs_mesa",
     "speedup_after_mesa",
+    "threads",
+    "step_cpu_ms",
 )
 
 
@@ -96,11 +101,12 @@ def child_model(n: int, steps: int, builds: int, seed: int) -> dict:
         other = sim.GovernanceModel(rng=seed, citizen_handles=False, **params)
     matrix = model.world.graph.matrix
     x = np.random.default_rng(0).random(n)
-    step, spmv, bare = [], [], []
+    step, cpu, spmv, bare = [], [], [], []
     for i in range(steps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model.step()
         step.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         if other is not None:
             t = time.perf_counter()
             other.step()
@@ -123,7 +129,20 @@ def child_model(n: int, steps: int, builds: int, seed: int) -> dict:
         "peak_rss_mb": _peak_rss_mb(),
         "steps": steps,
         "handles": _median(step) / _median(bare) if bare else float("nan"),
+        "threads": _threads(n),
+        "step_cpu_ms": 1e3 * _median(cpu),
     }
+
+
+def _threads(n: int) -> int:
+    """Threads a model of ``n`` citizens steps on (``sim.kernels.parallel_chunks``)."""
+    from sim import kernels
+
+    if kernels.backend() != "numba" or not kernels.parallel_chunks(n):
+        return 1
+    from numba import config
+
+    return int(config.NUMBA_NUM_THREADS)
 
 
 def child_baseline(n: int, steps: int, seed: int) -> dict:
@@ -245,6 +264,8 @@ def main(argv: list[str] | None = None) -> None:
         "Mesa step ms",
         "speed-up",
         "after Mesa",
+        "threads",
+        "step CPU ms",
     )
     table = [[_fmt(row.get(c, float("nan"))) for c in COLUMNS] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]

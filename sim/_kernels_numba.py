@@ -15,7 +15,7 @@ No kernel uses ``fastmath`` (which would let LLVM reorder sums or fuse multiply-
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = [
     "election_trust",
@@ -29,6 +29,7 @@ __all__ = [
     "services_step",
     "services_voice",
     "social_degroot",
+    "social_degroot_parallel",
     "sorted_values",
     "trust_experience",
     "trust_voice",
@@ -551,6 +552,57 @@ def _influence_tail(xl, xn, ml, mn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln
 
 
 @njit(**_OPTS)
+def _degroot_rows(
+    lo,
+    hi,
+    indptr,
+    indices,
+    inverse_degree,
+    both,
+    isolated,
+    tl,
+    tn,
+    keep_w,
+    w,
+    anchored,
+    keep_a,
+    a,
+    dl,
+    dn,
+    s_ln,
+    s_nl,
+    ol,
+    on,
+):  # pragma: no cover - compiled
+    """Rows ``lo:hi`` of :func:`social_degroot` (``both`` already holds the interleaved trusts).
+
+    A row reads only its own stored neighbours and writes only its own citizen, so any split
+    into row ranges gives the same bits.
+    """
+    one = np.uint64(1)
+    jj = np.uint64(indptr[lo])
+    for i in range(lo, hi):
+        stop = np.uint64(indptr[i + 1])
+        if isolated[i]:
+            ol[i], on[i] = _isolated_tail(
+                tl[i], tn[i], anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
+            )
+            jj = stop
+            continue
+        c = inverse_degree[i]
+        ml = 0.0
+        mn = 0.0
+        while jj < stop:
+            j = np.uint64(2) * np.uint64(indices[jj])
+            ml += c * both[j]
+            mn += c * both[j + one]
+            jj += one
+        ol[i], on[i] = _influence_tail(
+            tl[i], tn[i], ml, mn, keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
+        )
+
+
+@njit(**_OPTS)
 def social_degroot(
     indptr,
     indices,
@@ -587,27 +639,49 @@ def social_degroot(
     for i in range(n):  # both: work space for 2 n values
         both[2 * i] = tl[i]
         both[2 * i + 1] = tn[i]
-    one = np.uint64(1)
-    jj = np.uint64(indptr[0])
-    for i in range(n):
-        stop = np.uint64(indptr[i + 1])
-        if isolated[i]:
-            ol[i], on[i] = _isolated_tail(
-                tl[i], tn[i], anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
-            )
-            jj = stop
-            continue
-        c = inverse_degree[i]
-        ml = 0.0
-        mn = 0.0
-        while jj < stop:
-            j = np.uint64(2) * np.uint64(indices[jj])
-            ml += c * both[j]
-            mn += c * both[j + one]
-            jj += one
-        ol[i], on[i] = _influence_tail(
-            tl[i], tn[i], ml, mn, keep_w, w, anchored, keep_a, a, dl[i], dn[i], s_ln, s_nl
-        )
+    _degroot_rows(
+        0, n, indptr, indices, inverse_degree, both, isolated, tl, tn, keep_w, w, anchored,
+        keep_a, a, dl, dn, s_ln, s_nl, ol, on,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def social_degroot_parallel(
+    indptr,
+    indices,
+    inverse_degree,
+    both,
+    isolated,
+    tl,
+    tn,
+    keep_w,
+    w,
+    anchored,
+    keep_a,
+    a,
+    dl,
+    dn,
+    s_ln,
+    s_nl,
+    ol,
+    on,
+    chunks,
+):  # pragma: no cover - compiled
+    """:func:`social_degroot` with its rows split into ``chunks`` ranges run on numba's threads.
+
+    Each row is summed exactly as in :func:`social_degroot` (:func:`_degroot_rows`), so the
+    bits do not depend on ``chunks`` or on the number of threads; only the wall time does.
+    """
+    n = tl.shape[0]
+    for c in prange(chunks):  # the interleaved copy, then the rows, each range by one thread
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            both[2 * i] = tl[i]
+            both[2 * i + 1] = tn[i]
+    for c in prange(chunks):
+        _degroot_rows(
+            c * n // chunks, (c + 1) * n // chunks, indptr, indices, inverse_degree, both,
+            isolated, tl, tn, keep_w, w, anchored, keep_a, a, dl, dn, s_ln, s_nl, ol, on,
+        )  # fmt: skip
 
 
 @njit(**_OPTS)

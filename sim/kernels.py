@@ -13,6 +13,9 @@ fresh process with a warm cache pays about 0.75 s CPU for numba's import and the
 kernels (``docs/performance.md``), and the results are the same bits on both
 paths.  The numba kernels live in :mod:`sim._kernels_numba`.
 
+From :data:`PARALLEL_FROM` citizens the DeGroot pass runs on numba's threads
+(:func:`parallel_chunks`), with the same bits; ``NUMBA_NUM_THREADS=1`` keeps it on one.
+
 >>> backend() in ("numpy", "numba")
 True
 """
@@ -23,9 +26,13 @@ import os
 from functools import cache
 from types import SimpleNamespace
 
-__all__ = ["backend", "choose", "kernels", "of_world"]
+__all__ = ["PARALLEL_FROM", "backend", "choose", "kernels", "of_world", "parallel_chunks"]
 
 _CHOICES = ("numpy", "numba", "auto")
+#: From this many citizens a step's DeGroot pass is split over numba's threads
+#: (``benchmarks/run.py --sizes 1000000`` times the step with and without).  Below it a
+#: model stays on one thread: sweeps of small models already keep every core busy.
+PARALLEL_FROM = 500_000
 
 
 def _choice() -> str:
@@ -85,6 +92,27 @@ def of_world(world) -> SimpleNamespace | None:
     if world.kernel_backend == "numba":
         return _compiled()
     return None
+
+
+def parallel_chunks(n: int) -> int:
+    """How many row ranges a kernel with a threaded variant splits ``n`` citizens into (0: none).
+
+    Threads are used from :data:`PARALLEL_FROM` citizens, when numba may start more than one
+    (``NUMBA_NUM_THREADS``, default the number of cores), and only from the main thread:
+    Dask's worker threads and the dashboard's stay serial, so no two threads ever launch
+    numba's thread pool at once (its fallback ``workqueue`` layer does not allow that).
+    The split never changes the results (each citizen's sums are in the same order).
+    """
+    if n < PARALLEL_FROM:
+        return 0
+    import threading
+
+    from numba import config
+
+    threads = int(config.NUMBA_NUM_THREADS)
+    if threads < 2 or threading.current_thread() is not threading.main_thread():
+        return 0
+    return 4 * threads
 
 
 @cache

@@ -137,5 +137,25 @@ def warm_kernels() -> int:
         {"processes.participation.rule": "logit", "council.count": 2},
     )
     for params in runs:
-        GovernanceModel(rng=0, citizen_handles=False, **{"population.size": 60, **params}).run(3)
+        model = GovernanceModel(rng=0, citizen_handles=False, **{"population.size": 60, **params})
+        model.run(3)
+    _warm_threaded_degroot(model, kernels.kernels())
     return len(vars(kernels.kernels()))
+
+
+def _warm_threaded_degroot(model: GovernanceModel, ns) -> None:
+    """Compile the threaded DeGroot pass, which models take only from ``PARALLEL_FROM`` citizens.
+
+    Called as ``sim.processes.social_influence.step`` calls it (the same argument types);
+    the output is thrown away.
+    """
+    import numpy as np
+
+    pop, graph = model.world.population, model.world.graph
+    n = pop.size
+    indptr, indices = graph.kernel_csr
+    ns.social_degroot_parallel(
+        indptr, indices, graph.inverse_degree, np.empty(2 * n), graph.isolated,
+        pop.trust_local, pop.trust_national, 0.5, 0.5, True, 0.5, 0.5,
+        pop.disposition_local, pop.disposition_national, 0.1, 0.1, np.empty(n), np.empty(n), 2,
+    )  # fmt: skip

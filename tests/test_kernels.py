@@ -244,7 +244,72 @@ def test_warm_kernels_compiles_every_kernel_once_and_is_a_no_op_on_numpy(monkeyp
     sources = "".join(p.read_text() for p in Path(sim.__file__).parent.rglob("*.py"))
     called = set(re.findall(r"fused\.(\w+)\(", sources))
     assert {"election_votes", "neighbour_share", "social_degroot"} <= called
+    assert "social_degroot_parallel" in called
     for name in called:
         assert getattr(nb, name).signatures, name
     monkeypatch.setenv("GOVSIM_KERNELS", "numpy")
     assert warm_kernels() == 0
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_threaded_degroot_is_the_serial_pass_bit_for_bit(monkeypatch, threads):
+    """From PARALLEL_FROM citizens DeGroot runs on numba's threads: the same run, same bits.
+
+    The threshold is lowered so that a small model (with isolated citizens) takes the threaded
+    kernel; ``NUMBA_NUM_THREADS=1`` keeps it serial. Both runs must equal the numpy path.
+    """
+    from sim import _kernels_numba as nb
+
+    overrides = {"population.size": 500, "network.kind": "sbm", "network.mean_degree": 1.5}
+    df_np, st_np = _run(monkeypatch, "numpy", overrides)
+    monkeypatch.setattr(kernels, "PARALLEL_FROM", 100)
+    monkeypatch.setattr("numba.config.NUMBA_NUM_THREADS", int(threads))
+    assert kernels.parallel_chunks(500) == (0 if threads == "1" else 8)
+    calls = []  # a counting wrapper round the real kernel (it still runs)
+    real = nb.social_degroot_parallel
+    monkeypatch.setattr(
+        kernels._compiled(), "social_degroot_parallel", lambda *a: calls.append(1) or real(*a)
+    )
+    df_nb, st_nb = _run(monkeypatch, "numba", overrides)
+    assert len(calls) == (0 if threads == "1" else 24)
+    if threads == "2":  # with the argument types warm_kernels compiles: one signature
+        assert len(real.signatures) == 1
+    assert df_nb.equals(df_np)
+    for k in STATE:
+        np.testing.assert_array_equal(st_nb[k], st_np[k], err_msg=k)
+
+
+def test_threaded_degroot_any_split_gives_the_same_rows():
+    """Rows split into 1, 2, 3, 7 or more ranges than rows: every output bit the same."""
+    from sim import _kernels_numba as nb
+
+    m = sim.GovernanceModel(rng=3, **{"population.size": 400, "network.kind": "sbm",
+                                      "network.mean_degree": 1.5})  # fmt: skip
+    m.run(2)
+    pop, g = m.world.population, m.world.graph
+    assert g.isolated.any() and not g.isolated.all()
+    indptr, indices = g.kernel_csr
+    n = pop.size
+    args = (g.isolated, pop.trust_local, pop.trust_national, 0.6, 0.4, True, 0.9, 0.1)
+    args += (pop.disposition_local, pop.disposition_national, 0.05, 0.02)
+    ref = np.empty(n), np.empty(n)
+    nb.social_degroot(indptr, indices, g.inverse_degree, np.empty(2 * n), *args, *ref)
+    for chunks in (1, 2, 3, 7, n + 5):
+        out = np.full(n, np.nan), np.full(n, np.nan)
+        nb.social_degroot_parallel(
+            indptr, indices, g.inverse_degree, np.empty(2 * n), *args, *out, chunks
+        )
+        np.testing.assert_array_equal(out[0], ref[0])
+        np.testing.assert_array_equal(out[1], ref[1])
+
+
+def test_threads_only_from_the_main_thread_and_the_threshold():
+    """Below PARALLEL_FROM, or from a worker thread (Dask, the dashboard): serial."""
+    import threading
+
+    assert kernels.parallel_chunks(kernels.PARALLEL_FROM - 1) == 0
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(kernels.parallel_chunks(10**7)))
+    t.start()
+    t.join()
+    assert seen == [0]

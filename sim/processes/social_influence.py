@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from ..kernels import of_world
+from ..kernels import of_world, parallel_chunks
 from ..schema_base import ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -210,7 +210,13 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         indptr, indices = graph.kernel_csr
         both = world.scratch("social_influence.both", 2 * pop.size)
         tl, tn = np.empty(pop.size), np.empty(pop.size)
-        fused.social_degroot(indptr, indices, graph.inverse_degree, both, *args, tl, tn)
+        chunks = parallel_chunks(pop.size)  # threads for a million citizens, same bits
+        if chunks:
+            fused.social_degroot_parallel(
+                indptr, indices, graph.inverse_degree, both, *args, tl, tn, chunks
+            )
+        else:
+            fused.social_degroot(indptr, indices, graph.inverse_degree, both, *args, tl, tn)
         pop.trust_local, pop.trust_national = tl, tn
         return
     if spec.distrust_contagion > 0:  # from last month's trust, before this month's exchange
