@@ -98,19 +98,23 @@ def parallel_chunks(n: int) -> int:
     """How many row ranges a kernel with a threaded variant splits ``n`` citizens into (0: none).
 
     Threads are used from :data:`PARALLEL_FROM` citizens, when numba may start more than one
-    (``NUMBA_NUM_THREADS``, default the number of cores), and only from the main thread:
-    Dask's worker threads and the dashboard's stay serial, so no two threads ever launch
-    numba's thread pool at once (its fallback ``workqueue`` layer does not allow that).
+    (``NUMBA_NUM_THREADS``, default the number of cores), and only from the main thread of
+    the main process: Dask's worker threads and the dashboard's stay serial, so no two
+    threads ever launch numba's thread pool at once (its fallback ``workqueue`` layer does
+    not allow that), and a sweep's pool workers, which already share the cores, stay serial.
     The split never changes the results (each citizen's sums are in the same order).
     """
     if n < PARALLEL_FROM:
         return 0
+    import multiprocessing
     import threading
 
     from numba import config
 
     threads = int(config.NUMBA_NUM_THREADS)
     if threads < 2 or threading.current_thread() is not threading.main_thread():
+        return 0
+    if multiprocessing.parent_process() is not None:
         return 0
     return 4 * threads
 

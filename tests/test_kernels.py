@@ -313,3 +313,17 @@ def test_threads_only_from_the_main_thread_and_the_threshold():
     t.start()
     t.join()
     assert seen == [0]
+
+
+def test_threads_not_in_a_sweeps_pool_workers():
+    """A pool worker (they already share the cores) steps serially at any size."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from numba import config
+
+    if config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one core: numba starts no threads anywhere")
+    assert kernels.parallel_chunks(10**7) > 0  # this, the main process's main thread: threads
+    with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as ex:
+        assert ex.submit(kernels.parallel_chunks, 10**7).result() == 0
