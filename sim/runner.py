@@ -123,7 +123,7 @@ def warm_kernels() -> int:
     """Compile every numba kernel into numba's on-disk cache; return how many there are.
 
     A fresh install has an empty cache, and its first run would compile the kernels it
-    meets (~15 s of CPU on this machine); ``scripts/bootstrap.sh`` calls this once, so that
+    meets (~22 s of CPU here); ``scripts/bootstrap.sh`` calls this once, so that
     every later process, sweep worker included, only loads them (~0.5 s).  Small models
     take the paths a run takes: the threshold and logit rules, an election, a Gini.
     Does nothing (returns 0) on the numpy path (:func:`sim.kernels.kernels`).
