@@ -30,8 +30,9 @@ __all__ = ["PARALLEL_FROM", "backend", "choose", "kernels", "of_world", "paralle
 
 _CHOICES = ("numpy", "numba", "auto")
 #: From this many citizens a step's DeGroot pass is split over numba's threads
-#: (``benchmarks/run.py --sizes 1000000`` times the step with and without).  Below it a
-#: model stays on one thread: sweeps of small models already keep every core busy.
+#: (``benchmarks/run.py --sizes 100000,1000000`` times the step, and with
+#: ``NUMBA_NUM_THREADS=1`` without: at 100,000 two threads gain ~0.3 ms of a 10 ms step).
+#: Below it a model stays on one thread: sweeps of small models already keep every core busy.
 PARALLEL_FROM = 500_000
 
 
@@ -103,6 +104,8 @@ def parallel_chunks(n: int) -> int:
     threads ever launch numba's thread pool at once (its fallback ``workqueue`` layer does
     not allow that), and a sweep's pool workers, which already share the cores, stay serial.
     The split never changes the results (each citizen's sums are in the same order).
+    Sets ``OMP_WAIT_POLICY=PASSIVE`` unless already set (``docs/performance.md``: without
+    it the second thread spins, ~20 ms more CPU a step at 1,000,000 citizens).
     """
     if n < PARALLEL_FROM:
         return 0
@@ -116,6 +119,9 @@ def parallel_chunks(n: int) -> int:
         return 0
     if multiprocessing.parent_process() is not None:
         return 0
+    # OpenMP's idle threads sleep rather than spin through the serial rest of the step (read
+    # when numba first starts its threads; a value the user set is kept)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return 4 * threads
 
 

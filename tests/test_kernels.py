@@ -327,3 +327,21 @@ def test_threads_not_in_a_sweeps_pool_workers():
     assert kernels.parallel_chunks(10**7) > 0  # this, the main process's main thread: threads
     with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as ex:
         assert ex.submit(kernels.parallel_chunks, 10**7).result() == 0
+
+
+def test_threads_sleep_when_idle_unless_the_user_chose(monkeypatch):
+    """A model that takes threads asks OpenMP for passive waiting; a user's choice stays."""
+    import os
+
+    from numba import config
+
+    monkeypatch.setattr(config, "NUMBA_NUM_THREADS", 2)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "recorded")  # so that teardown restores the original
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    kernels.parallel_chunks(kernels.PARALLEL_FROM - 1)
+    assert "OMP_WAIT_POLICY" not in os.environ  # no threads, nothing set
+    assert kernels.parallel_chunks(kernels.PARALLEL_FROM) == 8
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    kernels.parallel_chunks(kernels.PARALLEL_FROM)
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
