@@ -645,7 +645,7 @@ def social_degroot(
     )  # fmt: skip
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(**_OPTS, parallel=True)
 def social_degroot_parallel(
     indptr,
     indices,

@@ -30,9 +30,10 @@ __all__ = ["PARALLEL_FROM", "backend", "choose", "kernels", "of_world", "paralle
 
 _CHOICES = ("numpy", "numba", "auto")
 #: From this many citizens a step's DeGroot pass is split over numba's threads
-#: (``benchmarks/run.py --sizes 100000,1000000`` times the step, and with
-#: ``NUMBA_NUM_THREADS=1`` without: at 100,000 two threads gain ~0.3 ms of a 10 ms step).
-#: Below it a model stays on one thread: sweeps of small models already keep every core busy.
+#: (``benchmarks/run.py --sizes 1000000`` times the step, and with ``NUMBA_NUM_THREADS=1``
+#: without; with this lowered to 100,000 for one run, two threads saved at most 0.3 ms of a
+#: 10 ms step there: docs/performance.md, "Issue 11, fifth round").  Below it a model stays
+#: on one thread: sweeps of small models already keep every core busy.
 PARALLEL_FROM = 500_000
 
 
