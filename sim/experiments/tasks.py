@@ -169,19 +169,22 @@ def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> Run
             model = run_model(
                 scenario, task.seed, task.steps, parameters=task.parameters, progress=progress
             )
-        names, rows = model.datacollector.metric_rows()
+            names, rows = model.datacollector.metric_rows()  # an array of its own, not the model
+            scenario_name = model.spec.name
+            del model  # unreachable before the collection at the end of the block frees it
+        kept_final, kept_series = _kept(names, rows, task.keep)
         result = RunResult(
             run_id=task.run_id,
             seed=task.seed,
             parameters={k: _scalar(v) for k, v in task.parameters.items()},
-            final=dict(zip(names, rows[-1].tolist(), strict=True)),
-            timeseries=pd.DataFrame(),
+            final=dict(zip(names, rows[-1].tolist(), strict=True)),  # every metric, checked
+            timeseries=kept_series,
             seconds=0.0,
-            scenario_name=model.spec.name,
+            scenario_name=scenario_name,
             extra={"point": task.point, "replicate": task.replicate},
         )
         check_finite(result, task)
-        result.final, result.timeseries = _kept(names, rows, task.keep)
+        result.final = kept_final
         result.seconds = time.perf_counter() - start
         return result
     except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
@@ -199,7 +202,10 @@ class _collector_paused:  # noqa: N801 - used as a statement, like contextlib's
     collections that walk every object of the process, imports and results included: in a
     serial ``govsim sweep`` of 1,000-citizen runs, ~6 ms of each 29 ms run (``gc.callbacks``;
     docs/performance.md).  The run's own cycles (a model and its Mesa agents) go in the young
-    collection at the end.  A collector switched off by the caller stays off.
+    collection at the end, so the model must be unreachable by then (``del model`` inside
+    the block): a model still referenced survives it into the older generations, which are
+    rarely collected in a sweep, and every run's model stays in memory (~0.9 MB a
+    1,000-citizen run) until one is.  A collector switched off by the caller stays off.
     """
 
     def __enter__(self) -> None:
