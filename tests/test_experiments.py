@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.errors import ScenarioError
 from sim.experiments import make_executor
 from sim.experiments.spec import ExperimentError, load_experiment
 from sim.experiments.sweep import run_sweep
@@ -269,3 +270,22 @@ def test_a_sweep_run_keeps_what_the_full_frame_holds(keep):
         assert got.timeseries["step"].dtype == np.int64
     assert got.extra == {"point": 0, "replicate": 0} and got.parameters == params
     assert got.scenario_name == full.scenario_name and got.seed == 5
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")), ids=lambda p: p.stem)
+def test_a_task_validates_its_scenario_once_with_the_same_result(path):
+    """task_scenario() applies the parameters to the task's scenario dict and validates once:
+    the scenario GovernanceModel builds from the validated scenario and the parameters."""
+    from sim.experiments.tasks import RunTask, task_scenario
+    from sim.model import GovernanceModel
+    from sim.scenario import load_scenario
+    from sim.schema import Scenario
+
+    data = load_scenario(path).model_dump(mode="json")
+    for params in ({}, {"council.responsiveness": 0.3, "processes.social_influence.weight": 0.2}):
+        task = RunTask("r", data, params, seed=1, steps=1)
+        built = GovernanceModel(Scenario.model_validate(data), rng=1, **params).spec
+        assert task_scenario(task) == built
+    bad = RunTask("r", data, {"council.responsiveness": 7.0}, seed=1, steps=1)
+    with pytest.raises(ScenarioError, match="responsiveness"):
+        task_scenario(bad)

@@ -32,6 +32,7 @@ import pandas as pd
 from ..errors import GovsimError
 from ..metrics import HEADLINE
 from ..runner import RunResult, run_model, runs_row
+from ..scenario import scenario_from_dict
 from ..schema import Scenario
 
 if TYPE_CHECKING:
@@ -164,11 +165,9 @@ def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> Run
     start = time.perf_counter()
     _test_kill_hook(task.run_id)
     try:
-        scenario = Scenario.model_validate(task.scenario)
+        scenario = task_scenario(task)
         with _collector_paused():
-            model = run_model(
-                scenario, task.seed, task.steps, parameters=task.parameters, progress=progress
-            )
+            model = run_model(scenario, task.seed, task.steps, progress=progress)
             names, rows = model.datacollector.metric_rows()  # an array of its own, not the model
             scenario_name = model.spec.name
             del model  # unreachable before the collection at the end of the block frees it
@@ -193,6 +192,18 @@ def execute(task: RunTask, progress: Callable[[int], None] | None = None) -> Run
         else:
             text = "".join(traceback.format_exception_only(exc)).strip()
         return FailedRun.from_task(task, text, time.perf_counter() - start)
+
+
+def task_scenario(task: RunTask) -> Scenario:
+    """The scenario a task runs: its scenario with its parameters applied, validated once.
+
+    The same scenario ``GovernanceModel(Scenario(task.scenario), **task.parameters)`` builds
+    (``tests/test_experiments.py`` checks every shipped scenario), without validating the
+    scenario a second time before the parameters go on (~0.35 ms of a 1,000-citizen run).
+    """
+    if not task.parameters:
+        return Scenario.model_validate(task.scenario)
+    return scenario_from_dict(task.scenario, task.parameters, source="GovernanceModel(**params)")
 
 
 class _collector_paused:  # noqa: N801 - used as a statement, like contextlib's
