@@ -7,8 +7,10 @@
 For each tree, ``python -m sim sweep`` (serial executor, Parquet store) runs a small and a
 large design of 1,000 citizens x 120 steps (``scenarios/centralised_baseline.toml``, two
 responsiveness levels x replicates) in a fresh subprocess; CPU is the subprocess's user +
-system time.  The difference between the two designs, divided by the extra runs, is the cost
-of one more run: what a design of thousands of runs pays per run.  The rest is the fixed
+system time, and ``peak MB`` its largest resident set in the large design (``MB/run``: how
+much more the large design held per extra run; near 0 when a run frees what it used).
+The difference between the two designs, divided by the extra runs, is the cost of one more
+run: what a design of thousands of runs pays per run.  The rest is the fixed
 cost of a sweep process (imports, numba's cached kernels, the plan).  Trees and sizes
 alternate, ``--rounds`` times; medians.  Every tree runs on this interpreter's packages.
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,24 +30,31 @@ from kernels import _EXPERIMENT  # benchmarks/kernels.py, beside this file
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sweep_cpu(tree: Path, runs: int, tmp: Path) -> float:
-    """CPU seconds of one ``govsim sweep`` of ``runs`` runs with the sources of ``tree``."""
+def sweep_cpu(tree: Path, runs: int, tmp: Path) -> tuple[float, float]:
+    """CPU seconds and peak resident MB of one ``govsim sweep`` of ``runs`` runs of ``tree``.
+
+    Both from the sweep process's own resource usage (``os.wait4``), so one sweep's peak is
+    not hidden by an earlier, larger one.
+    """
     exp = tmp / f"design_{runs}.toml"
     scenario = (tree / "scenarios" / "centralised_baseline.toml").as_posix()
     exp.write_text(_EXPERIMENT.format(scenario=scenario, reps=runs // 2))
     out = tmp / f"out_{tree.name}_{runs}"
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out)],
         cwd=tree,
         env=env,
-        check=True,
-        capture_output=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    err = proc.stderr.read() if proc.stderr is not None else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"govsim sweep failed in {tree}:\n{err.decode(errors='replace')}")
     subprocess.run(["rm", "-rf", str(out)], check=True)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KB
 
 
 def main() -> None:
@@ -59,24 +67,30 @@ def main() -> None:
     a = p.parse_args()
     trees = [t.resolve() for t in (a.tree or [ROOT])]
     cpu: dict[tuple[Path, int], list[float]] = {}
+    peak: dict[tuple[Path, int], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for tree in trees:  # a first sweep compiles a fresh tree's numba cache: not timed
             sweep_cpu(tree, 2, Path(tmp))
         for _ in range(a.rounds):
             for runs in (a.small, a.large):
                 for tree in trees:
-                    cpu.setdefault((tree, runs), []).append(sweep_cpu(tree, runs, Path(tmp)))
+                    seconds, mb = sweep_cpu(tree, runs, Path(tmp))
+                    cpu.setdefault((tree, runs), []).append(seconds)
+                    peak.setdefault((tree, runs), []).append(mb)
     print(f"govsim sweep, 1,000 citizens x 120 steps, {a.small} and {a.large} runs, CPU s")
-    head = ("small", "large", "per run", "fixed", "runs/core-s")
-    print(f"{'tree':40s} {head[0]:>7s} {head[1]:>7s} {head[2]:>8s} {head[3]:>6s} {head[4]:>11s}")
+    head = ("small", "large", "per run", "fixed", "runs/core-s", "peak MB", "MB/run")
+    print(f"{'tree':40s} " + " ".join(f"{h:>{max(7, len(h))}s}" for h in head))
     for tree in trees:
         small = float(np.median(cpu[(tree, a.small)]))
         large = float(np.median(cpu[(tree, a.large)]))
         per_run = (large - small) / (a.large - a.small)
         fixed = small - a.small * per_run
+        mb_small = float(np.median(peak[(tree, a.small)]))
+        mb_large = float(np.median(peak[(tree, a.large)]))
+        mb_run = (mb_large - mb_small) / (a.large - a.small)
         print(
-            f"{str(tree)[-40:]:40s} {small:7.2f} {large:7.2f} {per_run:8.4f} {fixed:6.2f} "
-            f"{1 / per_run:11.1f}"
+            f"{str(tree)[-40:]:40s} {small:7.2f} {large:7.2f} {per_run:7.4f} {fixed:7.2f} "
+            f"{1 / per_run:11.1f} {mb_large:7.0f} {mb_run:7.3f}"
         )
 
 
