@@ -227,6 +227,14 @@ def test_a_sweep_run_frees_its_model_when_it_ends():
         assert execute(task).final["trust_local"] >= 0
         assert models() == before  # not waiting, unreachable, for a later full collection
 
+    def fail(step: int) -> None:  # a run that raises half-way, its model in the traceback
+        if step == 2:
+            raise RuntimeError("stopped at step 2")
+
+    failed = execute(task, progress=fail)
+    assert "stopped at step 2" in failed.error
+    assert models() == before
+
 
 @pytest.mark.parametrize(
     "keep",

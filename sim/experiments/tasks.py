@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -216,14 +217,19 @@ class _collector_paused:  # noqa: N801 - used as a statement, like contextlib's
     collection at the end, so the model must be unreachable by then (``del model`` inside
     the block): a model still referenced survives it into the older generations, which are
     rarely collected in a sweep, and every run's model stays in memory (~0.9 MB a
-    1,000-citizen run) until one is.  A collector switched off by the caller stays off.
+    1,000-citizen run) until one is.  A run that raises leaves its model in the finished
+    frames of the traceback: their locals are cleared first (the exception itself, which
+    the failed run's record is made from, stays).  A collector switched off by the caller
+    stays off.
     """
 
     def __enter__(self) -> None:
         self.was_enabled = gc.isenabled()
         gc.disable()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: TracebackType | None) -> None:
+        if tb is not None:
+            traceback.clear_frames(tb)  # frames still running (this one's caller) are kept
         if self.was_enabled:
             gc.enable()
             gc.collect(0)
