@@ -136,15 +136,20 @@ _EXPERIMENT = """
 scenario = "{scenario}"
 design = "grid"
 replicates = {reps}
-steps = 120
+steps = {steps}
 seed = 11
 
 [parameters]
 "council.responsiveness" = [0.1, 0.9]
 
 [overrides]
-"population.size" = 1000
+"population.size" = {citizens}
 """
+
+
+def sweep_experiment(scenario: str, reps: int, *, steps: int = 120, citizens: int = 1000) -> str:
+    """The benchmarks' sweep design: two responsiveness levels x ``reps`` replicates (TOML)."""
+    return _EXPERIMENT.format(scenario=scenario, reps=reps, steps=steps, citizens=citizens)
 
 
 def sweep(runs: int) -> dict[str, float]:
@@ -153,7 +158,7 @@ def sweep(runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         exp = Path(tmp) / "bench.toml"
         scenario = (ROOT / "scenarios" / "centralised_baseline.toml").as_posix()
-        exp.write_text(_EXPERIMENT.format(scenario=scenario, reps=max(1, runs // 2)))
+        exp.write_text(sweep_experiment(scenario, max(1, runs // 2)))
         for which in ("numpy", "numba", "auto"):
             env = {**os.environ, "GOVSIM_KERNELS": which, "PYTHONPATH": str(ROOT)}
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -167,7 +172,7 @@ def sweep(runs: int) -> dict[str, float]:
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             out[which] = 2 * max(1, runs // 2) / cpu
         small = max(2, runs // 4) // 2
-        exp.write_text(_EXPERIMENT.format(scenario=scenario, reps=small))
+        exp.write_text(sweep_experiment(scenario, small))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [sys.executable, "-m", "sim", "sweep", str(exp), "--out", f"{tmp}/small"],

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from kernels import _EXPERIMENT  # benchmarks/kernels.py, beside this file
+from kernels import sweep_experiment  # benchmarks/kernels.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def sweep_cpu(tree: Path, runs: int, tmp: Path) -> tuple[float, float]:
     """
     exp = tmp / f"design_{runs}.toml"
     scenario = (tree / "scenarios" / "centralised_baseline.toml").as_posix()
-    exp.write_text(_EXPERIMENT.format(scenario=scenario, reps=runs // 2))
+    exp.write_text(sweep_experiment(scenario, runs // 2))
     out = tmp / f"out_{tree.name}_{runs}"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     proc = subprocess.Popen(

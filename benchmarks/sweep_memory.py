@@ -22,23 +22,9 @@ import time
 from pathlib import Path
 
 import psutil
+from kernels import sweep_experiment  # benchmarks/kernels.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
-
-_EXPERIMENT = """
-[experiment]
-scenario = "{scenario}"
-design = "grid"
-replicates = {reps}
-steps = {steps}
-seed = 11
-
-[parameters]
-"council.responsiveness" = [0.1, 0.9]
-
-[overrides]
-"population.size" = {citizens}
-"""
 
 
 def _tree_rss(root: psutil.Process) -> int:
@@ -56,8 +42,7 @@ def sweep_peak(tree: Path, executor: str, runs: int, a: argparse.Namespace, tmp:
     """Peak MB of any process of one ``govsim sweep`` of ``runs`` runs with ``tree``'s sources."""
     exp = tmp / f"mem_{runs}.toml"
     scenario = (tree / "scenarios" / "centralised_baseline.toml").as_posix()
-    text = _EXPERIMENT.format(scenario=scenario, reps=runs // 2, steps=a.steps, citizens=a.citizens)
-    exp.write_text(text)
+    exp.write_text(sweep_experiment(scenario, runs // 2, steps=a.steps, citizens=a.citizens))
     out = tmp / f"out_{tree.name}_{executor}_{runs}"
     cmd = [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out)]
     cmd += ["--executor", executor, "--workers", "1"]
