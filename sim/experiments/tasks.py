@@ -200,7 +200,8 @@ def task_scenario(task: RunTask) -> Scenario:
 
     The same scenario ``GovernanceModel(Scenario(task.scenario), **task.parameters)`` builds
     (``tests/test_experiments.py`` checks every shipped scenario), without validating the
-    scenario a second time before the parameters go on (~0.35 ms of a 1,000-citizen run).
+    scenario a second time before the parameters go on (~0.15 ms of a 1,000-citizen run:
+    docs/performance.md, sixth round).
     """
     if not task.parameters:
         return Scenario.model_validate(task.scenario)
