@@ -1,4 +1,4 @@
-"""The small measurements behind three choices in the kernels (docs/performance.md, 4th round).
+"""The small measurements behind choices in the kernels (docs/performance.md, 4th and 7th rounds).
 
     .venv/bin/python benchmarks/kernel_parts.py
 
@@ -11,6 +11,12 @@
   ``_radix_sorted``) and ``np.sort``.
 * ``D^-1 A``: the row-normalised adjacency built directly (``sim.state.row_normalised``)
   against scipy's product ``diags(1/k) @ A``, 1,000 citizens.
+
+* ``dispatch``: what calling a numba kernel costs before its loop runs: a kernel of 17
+  arrays of 1,000 values and 2 floats that reads two values, called through its dispatcher
+  with writeable arrays, with read-only ones (numba types those on a slower path) and
+  through its compiled entry point (no type matching), against a Python function of the
+  same arguments.
 
 Medians of many calls in one process (the sorts taking turns), microseconds (ms for the
 sorts of 10^5 and 10^6).
@@ -110,8 +116,31 @@ def row_normalised() -> dict[str, float]:
     }
 
 
+def dispatch() -> dict[str, float]:
+    """A 19-argument kernel's call overhead: dispatcher (writeable, read-only), entry point."""
+    from numba import njit
+
+    def body(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, x, y):  # noqa: E741
+        return a[0] + q[0] + x + y
+
+    kernel = njit(body)
+    arrays = [np.ones(1000) for _ in range(17)]
+    frozen = [a.copy() for a in arrays]
+    for a in frozen:
+        a.setflags(write=False)
+    kernel(*arrays, 1.0, 2.0)
+    kernel(*frozen, 1.0, 2.0)
+    entry = kernel.overloads[kernel.signatures[0]].entry_point
+    return {
+        "python function": _median_us(lambda: body(*arrays, 1.0, 2.0), 20_000),
+        "dispatcher, writeable": _median_us(lambda: kernel(*arrays, 1.0, 2.0), 20_000),
+        "dispatcher, read-only": _median_us(lambda: kernel(*frozen, 1.0, 2.0), 20_000),
+        "entry point": _median_us(lambda: entry(*arrays, 1.0, 2.0), 20_000),
+    }
+
+
 def main() -> None:
-    """Print the three measurements."""
+    """Print the measurements."""
     print("handing back four arrays of 1,000 values from a numba kernel, us per call")
     for k, v in handing_back().items():
         print(f"  {k:26s} {v:8.2f}")
@@ -123,6 +152,9 @@ def main() -> None:
     print("row-normalised adjacency, 1,000 citizens, us")
     for k, v in row_normalised().items():
         print(f"  {k:26s} {v:8.1f}")
+    print("calling a kernel of 17 arrays and 2 floats, us per call")
+    for k, v in dispatch().items():
+        print(f"  {k:26s} {v:8.2f}")
 
 
 if __name__ == "__main__":
