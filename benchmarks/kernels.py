@@ -1,7 +1,7 @@
 """Fused numba kernels against the numpy path: per process, first-run compile cost, sweeps.
 
     .venv/bin/python benchmarks/kernels.py                      # 1,000 and 1,000,000 citizens
-    .venv/bin/python benchmarks/kernels.py --sizes 1000 --sweep-runs 8
+    .venv/bin/python benchmarks/kernels.py --sizes 1000 --sweep-runs 80
     .venv/bin/python benchmarks/kernels.py --cold   # compiling every kernel, empty cache
 
 Three measurements, all in CPU seconds (``time.process_time``, or the children's rusage for
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--sizes", default="1000,1000000")
     p.add_argument("--reps", type=int, default=50)
-    p.add_argument("--sweep-runs", type=int, default=8)
+    p.add_argument("--sweep-runs", type=int, default=80)
     p.add_argument("--json", type=Path, help="Also write the numbers here.")
     p.add_argument(
         "--cold",

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="skip the fused-kernel report (benchmarks/kernels.py) after the table",
     )
-    p.add_argument("--sweep-runs", type=int, default=8, help="runs per sweep (kernel report)")
+    p.add_argument("--sweep-runs", type=int, default=80, help="runs per sweep (kernel report)")
     p.add_argument("--child", choices=["model", "baseline"], help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
