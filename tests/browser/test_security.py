@@ -293,9 +293,11 @@ def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
         f"kernel closed {closed:.3f}"
     )
     assert kernels["total"] == 0, kernels
-    # the loop stopped: an orphaned kernel costs a little (about 0.05 s/s here), Play five times
-    # that; once the kernel is closed the server is back to idle
-    assert playing > 0.04 and after < playing / 3, (idle, playing, after)
+    # the loop stopped: an orphaned kernel costs a little (about 0.02-0.05 s/s here), Play more;
+    # a loop still running would cost what Play did.  Half of it is the line: CPU is counted in
+    # 0.01 s ticks over 3 s, and a fresh-clone CI run measured exactly a third (7 and 21 ticks);
+    # once the kernel is closed the server is back to idle
+    assert playing > 0.04 and after < playing / 2, (idle, playing, after)
     assert closed < max(0.03, 3 * idle), (idle, closed)
 
 
