@@ -130,42 +130,44 @@ def test_typed_folders_outside_are_refused(chromium, server, planted):
     url, _ = server
     allowed, outside, _ = planted
     ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
-    tab = Tab(ctx.new_page(), url)
-    tab.open()
-    tab.page.get_by_role("button", name="Scenarios", exact=True).click()
-    box = tab.page.get_by_label("Folder with scenario files (.toml)")
-    for folder in (outside, f"{allowed}/../outside", allowed / "linkdir", "/etc", "~", "/"):
-        box.fill(str(folder))
+    try:  # closed even when a check fails: an open tab would fill the next tests' sessions
+        tab = Tab(ctx.new_page(), url)
+        tab.open()
+        tab.page.get_by_role("button", name="Scenarios", exact=True).click()
+        box = tab.page.get_by_label("Folder with scenario files (.toml)")
+        for folder in (outside, f"{allowed}/../outside", allowed / "linkdir", "/etc", "~", "/"):
+            box.fill(str(folder))
+            box.press("Enter")
+            expect(tab.page.locator(".folder-error")).to_contain_text("outside the folders")
+            assert SECRET not in _page_text(tab)
+        # the given folder: every file that reaches outside is refused, with the reason
+        box.fill(str(allowed))
         box.press("Enter")
-        expect(tab.page.locator(".folder-error")).to_contain_text("outside the folders")
-        assert SECRET not in _page_text(tab)
-    # the given folder: every file that reaches outside is refused, with the reason
-    box.fill(str(allowed))
-    box.press("Enter")
-    expect(tab.page.locator(".scenario-card")).to_have_count(5, timeout=20_000)
-    errors = tab.texts(".scenario-error")
-    assert len(errors) == 4 and all("outside the folders" in e for e in errors), errors
-    text = _page_text(tab)
-    assert SECRET not in text and "good one" in text
-    # a scenario from this other folder on the left keeps the right side's own file (issue 15
-    # item 12: both models used to disappear)
-    card = tab.page.locator(".scenario-card", has_text="good one")
-    card.get_by_role("button", name="Show on the left").click()
-    tab.page.locator(".month-counter").first.wait_for(timeout=30_000)
-    titles = tab.texts(".model-title")
-    assert "good one" in titles[0] and "cooperative council" in titles[1], titles
-    tab.page.get_by_role("button", name="Scenarios", exact=True).click()
-    box = tab.page.get_by_label("Folder with scenario files (.toml)")
-    # results: a folder outside, and a results file symlinked outside
-    tab.page.get_by_role("button", name="Results", exact=True).click()
-    rbox = tab.page.get_by_label("Results folder")
-    for folder in (outside, planted[2] / "sweep", f"{planted[2]}/../outside"):
-        rbox.fill(str(folder))
-        rbox.press("Enter")
-        expect(tab.page.locator(".results-error")).to_contain_text("outside the folders")
-        assert SECRET not in _page_text(tab)
-    tab.check_clean()
-    ctx.close()
+        expect(tab.page.locator(".scenario-card")).to_have_count(5, timeout=20_000)
+        errors = tab.texts(".scenario-error")
+        assert len(errors) == 4 and all("outside the folders" in e for e in errors), errors
+        text = _page_text(tab)
+        assert SECRET not in text and "good one" in text
+        # a scenario from this other folder on the left keeps the right side's own file (issue 15
+        # item 12: both models used to disappear)
+        card = tab.page.locator(".scenario-card", has_text="good one")
+        card.get_by_role("button", name="Show on the left").click()
+        tab.page.locator(".month-counter").first.wait_for(timeout=30_000)
+        titles = tab.texts(".model-title")
+        assert "good one" in titles[0] and "cooperative council" in titles[1], titles
+        tab.page.get_by_role("button", name="Scenarios", exact=True).click()
+        box = tab.page.get_by_label("Folder with scenario files (.toml)")
+        # results: a folder outside, and a results file symlinked outside
+        tab.page.get_by_role("button", name="Results", exact=True).click()
+        rbox = tab.page.get_by_label("Results folder")
+        for folder in (outside, planted[2] / "sweep", f"{planted[2]}/../outside"):
+            rbox.fill(str(folder))
+            rbox.press("Enter")
+            expect(tab.page.locator(".results-error")).to_contain_text("outside the folders")
+            assert SECRET not in _page_text(tab)
+        tab.check_clean()
+    finally:
+        ctx.close()
 
 
 def test_static_routes_other_hosts_and_origins(server, planted):
@@ -248,7 +250,8 @@ def _cpu_rate(pid: int, seconds: float = 3.0) -> float:
 
 def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
     url, proc = server
-    _wait_kernels(url, lambda k: k["total"] == 0)
+    left = _wait_kernels(url, lambda k: k["total"] == 0)
+    assert left["total"] == 0, f"sessions left open by an earlier test: {left}"
     idle = _cpu_rate(proc.pid)
     port = _free_port()
     profile = f"--user-data-dir={tmp_path / 'profile'}"
@@ -303,7 +306,8 @@ def test_killed_browser_releases_cpu_and_kernels(chromium, server, tmp_path):
 
 def test_a_full_dashboard_says_so(chromium, server):
     url, _ = server
-    _wait_kernels(url, lambda k: k["total"] == 0)
+    left = _wait_kernels(url, lambda k: k["total"] == 0)
+    assert left["total"] == 0, f"sessions left open by an earlier test: {left}"
     ctx = chromium.new_context()
     try:
         tabs = [Tab(ctx.new_page(), url).open() for _ in range(MAX_SESSIONS)]
