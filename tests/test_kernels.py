@@ -205,12 +205,12 @@ def test_sorted_values_is_numpys_sort(n):
 
 def test_skipping_doubles_is_drawing_them():
     """participation skips the threshold rule's unused draw; the stream goes on as if drawn."""
-    from sim.processes.participation import _skip_doubles
+    from sim.processes.participation import skip_doubles
 
     for n in (0, 1, 7, 1000):
         drawn, skipped = np.random.default_rng(5), np.random.default_rng(5)
         drawn.random(n)
-        _skip_doubles(skipped, n)
+        skip_doubles(skipped, n)
         assert np.array_equal(drawn.random(50), skipped.random(50)), n
 
 

@@ -166,7 +166,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         share = world.graph.neighbour_count(pop.participating).astype(np.float64)
     else:
         share = world.graph.neighbour_share(pop.participating)
-    o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
+    o = opportunity_table(world, spec)
     chance_draw = rng.random(n)
     decide = rng.random(n)  # drawn under both rules, so switching rule keeps later draws
     stay_draw = rng.random(n)
@@ -201,17 +201,17 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
 
 def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> None:
     """:func:`step` through the kernels: neighbour share, chance and rule in one pass."""
-    pop, prog, graph = world.population, world.programmes, world.graph
+    pop, graph = world.population, world.graph
     n = pop.size
-    o = world.derived("participation.opportunity", lambda: opportunity(world, spec, prog))
+    o = opportunity_table(world, spec)
     count_kind = world.threshold_kind == "count"
     start, table = graph.share_table()
     indptr, indices = graph.kernel_csr  # the adjacency's pattern (counts need no order)
     if spec.rule == "threshold":
         chance_draw = rng.random(out=world.scratch("participation.chance", n))
-        _skip_doubles(rng, n)  # ``decide``, which the threshold rule does not read
+        skip_doubles(rng, n)  # ``decide``, which the threshold rule does not read
         stay_draw = rng.random(out=world.scratch("participation.stay", n))
-        theta0, youth_cut = _theta_parts(world, spec)
+        theta0, youth_cut = theta_parts(world, spec)
         willing = np.empty(n, dtype=np.bool_)
         fused.participation_graph(
             indptr,
@@ -246,7 +246,14 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
     pop.participating = willing
 
 
-def _skip_doubles(rng: np.random.Generator, n: int) -> None:
+def opportunity_table(world: World, spec: Spec) -> np.ndarray:
+    """:func:`opportunity` per citizen, kept between steps as a derived table."""
+    return world.derived(
+        "participation.opportunity", lambda: opportunity(world, spec, world.programmes)
+    )
+
+
+def skip_doubles(rng: np.random.Generator, n: int) -> None:
     """Move ``rng`` on as ``rng.random(n)`` would, without making the numbers.
 
     PCG64 makes each double from one 64-bit output, so ``advance(n)`` leaves the stream where
@@ -258,7 +265,7 @@ def _skip_doubles(rng: np.random.Generator, n: int) -> None:
         rng.random(n)
 
 
-def _theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
+def theta_parts(world: World, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     """Cached parts of the effective threshold: ``threshold + c d`` and the youth cut."""
     pop, prog = world.population, world.programmes
     theta0 = world.derived(

@@ -258,14 +258,11 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """
     pop, cs, g, prog = world.population, world.councils, world.government, world.programmes
     k = cs.count
-    st = world.derived(
-        "services.static",
-        lambda: static_parts(pop.need, pop.council, pop.quintile, k, spec.central_targeting),
-    )
+    st = static_table(world, spec)
     groups, n_c, mean_need = st["groups"], st["n_c"], st["mean_need"]
     fused = of_world(world)
     if fused is not None:  # the whole month in one call, the same operations (sim.kernels)
-        need_eff = _need_eff(world)
+        need_eff = need_left(world)
         n = pop.size
         received, quality = np.empty(n), np.empty(n)
         voice_share, budget = np.empty((k, 5)), np.empty(k)
@@ -293,7 +290,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             st["council"],
             st["central_factor"],
             need_eff,
-            world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0))),
+            need_left_positive(world),
             n_c,
             received,
             quality,
@@ -321,8 +318,8 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     world.voice_share = np.where(
         heard_any[:, None], (1 - rho) * world.voice_share + rho * now, world.voice_share
     )
-    need_eff = _need_eff(world)
-    need_positive = world.derived("services.need_positive", lambda: bool(np.all(need_eff > 0)))
+    need_eff = need_left(world)
+    need_positive = need_left_positive(world)
     spent = float(np.dot(n_c, budget))
     received = allocate_from(
         st,
@@ -344,7 +341,23 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     world.value_for_money = float(met.sum() / spent) if spent > 0 else 0.0
 
 
-def _need_eff(world: World) -> np.ndarray:
+def static_table(world: World, spec: Spec) -> dict[str, np.ndarray]:
+    """:func:`static_parts` of this world, kept between steps as a derived table."""
+    pop = world.population
+    return world.derived(
+        "services.static",
+        lambda: static_parts(
+            pop.need, pop.council, pop.quintile, world.councils.count, spec.central_targeting
+        ),
+    )
+
+
+def need_left_positive(world: World) -> bool:
+    """Whether every citizen's need left to the council (:func:`need_left`) is positive."""
+    return world.derived("services.need_positive", lambda: bool(np.all(need_left(world) > 0)))
+
+
+def need_left(world: World) -> np.ndarray:
     """Need left to the council once a land trust meets part of its members' need (derived)."""
     pop, cs, prog = world.population, world.councils, world.programmes
     return world.derived(

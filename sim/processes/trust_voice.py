@@ -104,10 +104,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     """
     pop, cs, prog = world.population, world.councils, world.programmes
     k = cs.count
-    council, size = world.derived(
-        "trust_voice.council",
-        lambda: (pop.council.astype(np.intp), np.bincount(pop.council, minlength=k)),
-    )
+    council, size = council_table(world)
     draw = rng.random(out=world.scratch("trust_voice.draw", pop.size))  # read this month only
     influence = tenant_influence(world, prog)
     fused = of_world(world)
@@ -186,3 +183,15 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
     efficacy = bounded_gain(pop.efficacy, np.clip(eff_change, -1, 1, out=eff_change))
     pop.efficacy = np.clip(efficacy, 0, 1, out=efficacy)
     pop.heard, pop.ignored = heard, ignored
+
+
+def council_table(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Council codes (intp) and residents per council, kept between steps (derived)."""
+    pop = world.population
+    return world.derived(
+        "trust_voice.council",
+        lambda: (
+            pop.council.astype(np.intp),
+            np.bincount(pop.council, minlength=world.councils.count),
+        ),
+    )
