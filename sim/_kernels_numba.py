@@ -21,6 +21,8 @@ __all__ = [
     "election_trust",
     "election_votes",
     "marked_neighbours",
+    "month_quiet",
+    "months_quiet",
     "neighbour_share",
     "observe_groups",
     "pairwise_sum",
@@ -966,3 +968,209 @@ def election_trust(tn, votes, choice, winner, bounce, penalty):  # pragma: no co
         t = room * g + x
         out[i] = min(max(t, 0.0), 1.0)
     return out, vote
+
+
+@njit(**_OPTS)
+def month_quiet(
+    indptr,
+    indices,
+    start,
+    table,
+    inverse_degree,
+    isolated,
+    count_kind,
+    citizen,
+    codes,
+    marks,
+    council,
+    has,
+    counts,
+    q_count,
+    youth_idx,
+    tenant_idx,
+    need_g,
+    need_positive,
+    multiplier,
+    coef,
+    gov,
+    chance_draw,
+    stay_draw,
+    draw,
+    party,
+    voice_share,
+    dl,
+    dn,
+    both,
+    block,
+    means,
+    csum,
+    row,
+    at,
+    participating,
+    tl,
+    tn,
+    el,
+    en,
+    eff,
+    out,
+    flags,
+    new_share,
+    budget,
+):  # pragma: no cover - compiled
+    """A quiet month in one call: the six kernels above in schedule order, the same bits.
+
+    Calls :func:`participation_graph`, :func:`services_step`, :func:`trust_experience`,
+    :func:`trust_voice_full`, :func:`social_degroot` and :func:`observe_groups` in the order
+    of the model's schedule, each on the arrays the one before it wrote, as the model's
+    processes do one call at a time (:mod:`sim.month` says when a month is quiet and how the
+    inputs are packed: ``citizen``, ``codes``, ``marks``, ``council``, ``has``, ``counts``
+    and the coefficients ``coef``, in :data:`sim.month.COEFFICIENTS` order).
+    This month's state is written into ``out`` (7 x n: received, service quality,
+    expectation local and national, efficacy, trust local and national) and ``flags``
+    (3 x n: participating, heard, ignored), the voice share into ``new_share`` and the
+    budget per head into ``budget``; trust in the governing party changes in ``party`` in
+    place.  Returns the need met in total, the participants and those heard.
+    """
+    n = tl.shape[0]
+    theta0, youth_cut, opp, need, influence, central_factor, need_eff = (
+        citizen[0], citizen[1], citizen[2], citizen[3], citizen[4], citizen[5], citizen[6]
+    )  # fmt: skip
+    groups, codes_council, quintile = codes[0], codes[1], codes[2]
+    youth, eligible = marks[0], marks[1]
+    budget0, mean_need, cooperation = council[0], council[1], council[2]
+    responsiveness, efficiency, n_c = council[3], council[4], council[5]
+    has_cb, has_youth, has_land = has[0], has[1], has[2]
+    size, c_count = counts[0], counts[1]
+    part = flags[0]
+    participation_graph(
+        indptr, indices, start, table, count_kind, theta0, eff, tl, youth_cut, coef[0], coef[1],
+        chance_draw, opp, participating, stay_draw, coef[2], part,
+    )  # fmt: skip
+    received = out[0]
+    quality = out[1]
+    met_total = services_step(
+        budget0, multiplier, coef[3], mean_need, cooperation, coef[4], coef[5], has_cb, part,
+        influence, need, groups, voice_share, coef[6], coef[7], need_g, responsiveness,
+        efficiency, coef[8], coef[9], codes_council, central_factor, need_eff, need_positive,
+        n_c, received, quality, new_share, budget,
+    )  # fmt: skip
+    tl1 = np.empty(n)
+    tn1 = np.empty(n)
+    trust_experience(
+        tl, tn, el, en, quality, coef[10], coef[11], coef[12], coef[13], coef[14], party, gov,
+        tl1, tn1, out[2], out[3],
+    )  # fmt: skip
+    tl2 = np.empty(n)
+    tn2 = np.empty(n)
+    heard = flags[1]
+    trust_voice_full(
+        part, draw, codes_council, responsiveness, influence, size, coef[15], coef[16],
+        coef[17], coef[18], coef[19], coef[20], coef[21], has_youth, youth, has_land, eligible,
+        coef[22], tl1, tn1, eff, tl2, tn2, out[4], heard, flags[2],
+    )  # fmt: skip
+    social_degroot(
+        indptr, indices, inverse_degree, both, isolated, tl2, tn2, coef[23], coef[24],
+        coef[26] > 0, coef[25], coef[26], dl, dn, coef[27], coef[28], out[5], out[6],
+    )  # fmt: skip
+    total, n_heard = observe_groups(
+        out[5], out[6], part, out[4], quality, quintile, q_count, youth_idx, tenant_idx,
+        codes_council, c_count, block, means, csum, heard, row, at,
+    )  # fmt: skip
+    return met_total, total, n_heard
+
+
+@njit(**_OPTS)
+def months_quiet(
+    indptr,
+    indices,
+    start,
+    table,
+    inverse_degree,
+    isolated,
+    count_kind,
+    citizen,
+    codes,
+    marks,
+    council,
+    has,
+    counts,
+    q_count,
+    youth_idx,
+    tenant_idx,
+    need_g,
+    need_positive,
+    multiplier,
+    coef,
+    gov,
+    part_draws,
+    voice_draws,
+    party,
+    voice_share,
+    dl,
+    dn,
+    both,
+    block,
+    means,
+    at,
+    participating,
+    tl,
+    tn,
+    el,
+    en,
+    eff,
+    performance,
+    recover,
+    baseline,
+    rate,
+    news,
+    spent,
+    template,
+    fixed,
+    rows,
+    csums,
+):  # pragma: no cover - compiled
+    """Months of :func:`month_quiet` in one call, each observed into its row of ``rows``.
+
+    Month ``j`` first moves national performance on as the events process does (when
+    ``recover``: the process is on), reads its draws from row ``j`` of ``part_draws``
+    (the participation stream's chance, skipped and stay draws, 3 x n in turn) and of
+    ``voice_draws``, then runs :func:`month_quiet` on the state the month before left.
+    Its metrics row is ``template`` at the positions ``fixed`` (what a quiet month does not
+    change), the group means, and at ``at[8:11]`` value for money (``met / spent``, 0 if
+    nothing was spent), the heard share and national performance;
+    its council means go into ``csums[j]``.  Returns this last month's state (``out``,
+    ``flags``, the voice share), national performance, and each month's value for money.
+    """
+    n = tl.shape[0]
+    k = voice_share.shape[0]
+    months = rows.shape[0]
+    vfm = np.empty(months)
+    c = coef.copy()
+    out = np.empty((7, n))
+    flags = np.empty((3, n), dtype=np.bool_)
+    for j in range(months):
+        if recover:  # the events process: P + r (P0 - P)
+            performance = performance + rate * (baseline - performance)
+        c[10] = performance + news
+        out = np.empty((7, n))
+        flags = np.empty((3, n), dtype=np.bool_)
+        new_share = np.empty((k, 5))
+        budget = np.empty(k)
+        row = rows[j]
+        met, parts, heard = month_quiet(
+            indptr, indices, start, table, inverse_degree, isolated, count_kind, citizen,
+            codes, marks, council, has, counts, q_count, youth_idx, tenant_idx, need_g,
+            need_positive, multiplier, c, gov, part_draws[j, :n], part_draws[j, 2 * n :],
+            voice_draws[j], party, voice_share, dl, dn, both, block, means, csums[j], row, at,
+            participating, tl, tn, el, en, eff, out, flags, new_share, budget,
+        )  # fmt: skip
+        for p in fixed:
+            row[p] = template[p]
+        vfm[j] = met / spent if spent > 0 else 0.0
+        row[at[8]] = vfm[j]
+        row[at[9]] = heard / parts if parts else 0.0
+        row[at[10]] = performance
+        participating, tl, tn = flags[0], out[5], out[6]
+        el, en, eff = out[2], out[3], out[4]
+        voice_share = new_share
+    return out, flags, voice_share, performance, vfm

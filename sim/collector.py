@@ -148,6 +148,41 @@ class MetricsCollector(mesa.DataCollector):
                 records = list(self._record_agenttype(model, agent_type))
             self._agenttype_records.setdefault(model.time, {})[agent_type] = records
 
+    def reserve(self, steps: int) -> np.ndarray:
+        """The next ``steps`` metric rows, for :meth:`collect_reserved` to record once filled."""
+        need = self._count + steps
+        if need > len(self._rows):
+            grown = np.empty((max(need, 2 * len(self._rows)), len(self._names)))
+            grown[: self._count] = self._rows[: self._count]
+            self._rows = grown
+        return self._rows[self._count : need]
+
+    def collect_reserved(self, times: Sequence[Any], records: Sequence[Mapping[type, Any]]) -> None:
+        """Record ``len(times)`` steps whose rows were written into :meth:`reserve`'s rows.
+
+        What :meth:`collect` records for each of them: the step's time, its row and its
+        agent-type ``records`` (agent type -> the records :meth:`collect` would build).
+        """
+        for time, by_type in zip(times, records, strict=True):
+            if hasattr(self, "_collection_steps"):
+                self._collection_steps.append(time)
+            self._agenttype_records.setdefault(time, {}).update(by_type)
+        self._count += len(times)
+
+    def fast_agenttype_rows(self) -> dict[type, Callable] | None:
+        """Agent type -> its one-call records function, if every type collects through one.
+
+        None if some agent type's reporters are not the ones ``agenttype_rows`` was given
+        for (:meth:`collect` then calls Mesa's reporters for it).
+        """
+        out = {}
+        for t, reporters in self.agenttype_reporters.items():
+            fast = self._fast_rows.get(t)
+            if fast is None or fast[0] != list(reporters):
+                return None
+            out[t] = fast[1]
+        return out
+
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per collected step, one column per metric (Mesa's layout)."""
         return pd.DataFrame(self._rows[: self._count].copy(), columns=self._names)

@@ -185,6 +185,31 @@ class Observer:
             row[self._block] = block.ravel()
             parts = np.count_nonzero(pop.participating)
             heard = np.count_nonzero(pop.heard)
+        self.finish(world, row, parts, heard, election_held=election_held)
+        return summary
+
+    def kernel_buffers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``block``, ``means`` and the row positions ``at`` that ``observe_groups`` fills."""
+        return self.block, self.means, self._at
+
+    def finish_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where :meth:`finish` writes, and which three of those a quiet month changes.
+
+        The three: value for money, the heard share and national performance.
+        """
+        h0, tail = self._headline[0], self._tail
+        written = [h0 + 3, h0 + 6, *range(self._votes.start, self._votes.stop)]
+        written += range(tail, tail + 8)
+        return np.array(written, dtype=np.int64), np.array([h0 + 6, tail + 4, tail + 5])
+
+    def finish(
+        self, world: World, row: np.ndarray, parts: int, heard: int, *, election_held: bool
+    ) -> None:
+        """Write the metrics that are not group means into ``row`` (``observe_groups`` does those).
+
+        ``parts`` and ``heard`` are this month's participants and those heard.
+        """
+        pop = world.population
         h0 = self._headline[0]
         row[h0 + 3] = float(world.turnout)
         row[h0 + 6] = float(world.value_for_money)
@@ -201,7 +226,6 @@ class Observer:
             float(2 * world.graph.edge_count / n),
             float(2 * np.count_nonzero(world.graph.formed) / n),
         )
-        return summary
 
 
 class Observation(Mapping):

@@ -24,6 +24,7 @@ from . import kernels, metrics, processes
 from .agents import Citizen, Council, Government, Party
 from .collector import ColumnRecords, MetricsCollector
 from .errors import ScenarioError
+from .month import QuietMonth
 from .network import build_edges, to_networkx
 from .population import init_councils, init_government, init_parties, init_population
 from .resources import HANDLE_LIMIT
@@ -64,6 +65,9 @@ class GovernanceModel(mesa.Model):
     citizen_handles : bool, optional
         Create a :class:`~sim.Citizen` Mesa agent per citizen.  Default: only up to
         ``sim.resources.HANDLE_LIMIT`` citizens (results are identical either way).
+    fused_months : bool, optional
+        Run quiet months as one compiled call (:mod:`sim.month`; numba path only).  Default
+        True; False runs every month process by process (results are identical either way).
     **params
         Dotted scenario parameters, e.g. ``**{"council.cooperation": 0.8}``.
 
@@ -82,6 +86,7 @@ class GovernanceModel(mesa.Model):
         *,
         rng: Any = None,
         citizen_handles: bool | None = None,
+        fused_months: bool = True,
         **params: Any,
     ):
         if _is_mesa_scenario(scenario):  # SolaraViz's Reset: Mesa's scenario, not ours
@@ -142,18 +147,49 @@ class GovernanceModel(mesa.Model):
             agenttype_rows={Council: GovernanceModel._council_records},
         )
         self._observe()
+        #: Runs quiet months as one compiled call (:class:`sim.month.QuietMonth`), or None
+        self.quiet_month = QuietMonth.of(self) if fused_months else None
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """Advance one month: every registered process in schedule order, then observation."""
+        """Advance one month: every registered process in schedule order, then observation.
+
+        A quiet month (no event due, no election: :mod:`sim.month`) runs, after the events
+        process, as one compiled call of the same kernels in the same order, with the same
+        results; ``fused_months=False`` at construction runs every month process by process.
+        """
         w = self.world
         w.month += 1
-        for process in self.processes:
+        rest = self.processes
+        if self.quiet_month is not None and rest is self.quiet_month.schedule:
+            self._run_processes(rest[:1])  # events, which decide whether the month is quiet
+            if self.quiet_month.advance(self):
+                w.signals = Signals()
+                return
+            rest = rest[1:]
+        self._run_processes(rest)
+        self._observe()
+        w.signals = Signals()  # signals last one month
+
+    def fusable_months(self) -> bool:
+        """Whether this model steps, observes and collects as :mod:`sim.month` does.
+
+        False for a subclass with its own ``step`` or observation, and for a collector
+        other than the model's own (with its council records).
+        """
+        cls, collector = type(self), self.datacollector
+        if cls.step is not GovernanceModel.step or cls._observe is not GovernanceModel._observe:
+            return False
+        fast = getattr(collector, "fast_agenttype_rows", None)
+        return fast is not None and fast() == {Council: GovernanceModel._council_records}
+
+    def _run_processes(self, processes: tuple[processes.Process, ...]) -> None:
+        """Run ``processes``, the enabled ones, in order."""
+        w = self.world
+        for process in processes:
             spec = self._process_spec(process)
             if spec.enabled:
                 process.step(w, spec, self.streams[process.name])
-        self._observe()
-        w.signals = Signals()  # signals last one month
 
     def _advance_one_month(self) -> None:
         """What Mesa's ``Model.step`` does (time + 1, every event due run in order), faster.
@@ -166,6 +202,25 @@ class GovernanceModel(mesa.Model):
         ``time``, ``steps``, the generator's count and its event moved on one month.  Any
         other case goes through Mesa (``benchmarks/mesa_step.py`` times both;
         ``tests/test_mesa_compat.py`` checks they agree).
+        """
+        due = self._only_step_due()
+        if due is None:
+            self._wrapped_step()
+            return
+        gen, event, queue = due
+        self.time = event.time
+        self.steps += 1
+        self._user_step()
+        gen._execution_count += 1
+        event.time = self.time + 1  # rescheduled, as the generator does after each run
+        if len(queue) > 1:  # the step scheduled something: keep the heap ordered
+            heapq.heapify(queue)
+
+    def _only_step_due(self) -> tuple | None:
+        """Mesa's step generator, its event and the event queue, if that event is all there is.
+
+        None when anything else is queued or due (or this Mesa lacks 3.5's internals): then
+        a step must go through Mesa's own ``Model.step``.
         """
         try:  # Mesa 3.5's internals; another Mesa without them takes Mesa's own path
             gen = self._default_schedule
@@ -185,21 +240,37 @@ class GovernanceModel(mesa.Model):
                 and not _MESA_LOG.isEnabledFor(logging.INFO)
             )
         except AttributeError:
-            only_step_due = False
-        if not only_step_due:
-            self._wrapped_step()
-            return
-        self.time = event.time
-        self.steps += 1
-        self._user_step()
-        gen._execution_count += 1
-        event.time = self.time + 1  # rescheduled, as the generator does after each run
-        if len(queue) > 1:  # the step scheduled something: keep the heap ordered
-            heapq.heapify(queue)
+            return None
+        return (gen, event, queue) if only_step_due else None
+
+    def _advance_months(self, months: int) -> list[float]:
+        """Mesa's bookkeeping of ``months`` steps at once (:meth:`_advance_one_month`'s, each).
+
+        Only when :meth:`_only_step_due`; returns the model time of each month.
+        """
+        gen, event, _ = self._only_step_due()
+        times = []
+        for _ in range(months):
+            self.time = event.time
+            self.steps += 1
+            gen._execution_count += 1
+            event.time = self.time + 1
+            times.append(self.time)
+        return times
 
     def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Run ``steps`` steps (default: the scenario's ``steps``); ``progress(i)`` after each."""
         steps = self.spec.steps if steps is None else steps
+        if progress is None and self.quiet_month is not None:
+            # runs of quiet months in one call each (sim.month), the other months one by one
+            done = 0
+            while done < steps:
+                months = self.quiet_month.run_months(self, steps - done)
+                if months == 0:  # this month is not quiet
+                    self.step()
+                    months = 1
+                done += months
+            return
         for i in range(steps):
             self.step()
             if progress is not None:
@@ -248,14 +319,24 @@ class GovernanceModel(mesa.Model):
         The council arrays are replaced, never written into (``CouncilState``), and the
         council means are this step's own arrays, so the records keep them as they are.
         """
+        return self._council_records_at(self.time, self.council_summary, self._council_budget())
+
+    def _council_budget(self) -> np.ndarray:
+        """Each council's budget this month, as ``council_budget`` reports it."""
         w = self.world
-        cs, g, summary = w.councils, w.government, self.council_summary
-        budget = cs.budget * w.budget_multiplier * (1 - g.austerity * g.grant_share)
+        g = w.government
+        return w.councils.budget * w.budget_multiplier * (1 - g.austerity * g.grant_share)
+
+    def _council_records_at(
+        self, time: float, summary: Mapping[str, np.ndarray], budget: np.ndarray
+    ) -> ColumnRecords:
+        """:meth:`_council_records` of a month at ``time`` with council means ``summary``."""
+        cs = self.world.councils
         columns = (cs.cooperation, cs.responsiveness, budget)
         columns += (summary["trust_local"], summary["participation"])
         columns += (summary["service_quality"],)
         keys = [(c.unique_id, c.name) for c in self.councils]
-        return ColumnRecords(self.time, keys, columns)
+        return ColumnRecords(time, keys, columns)
 
     # ------------------------------------------------------------------ accessors
     @property

@@ -290,6 +290,16 @@ class Population:
             if name in state:
                 self._store(name, state[name])
 
+    def set_monthly(self, names: tuple[str, ...], arrays) -> None:
+        """Store ``arrays`` as the monthly variables ``names``, as assigning each one does.
+
+        One call for the month's new state (:mod:`sim.month`); an input among ``names``
+        raises, as inputs are replaced one at a time, through assignment.
+        """
+        if not _MONTHLY.issuperset(names):
+            raise AttributeError(f"not monthly variables: {sorted(set(names) - _MONTHLY)}")
+        self.__dict__.update(zip(names, arrays, strict=True))
+
     def watch_inputs(self, callback: Callable[[], None] | None) -> None:
         """Call ``callback()`` after any input variable is replaced (the world's derived tables)."""
         object.__setattr__(self, "_on_input", callback)

@@ -125,7 +125,8 @@ def warm_kernels() -> int:
     A fresh install has an empty cache, and its first run would compile the kernels it
     meets (~22 s of CPU here); ``scripts/bootstrap.sh`` calls this once, so that
     every later process, sweep worker included, only loads them (~0.5 s).  Small models
-    take the paths a run takes: the threshold and logit rules, an election, a Gini.
+    take the paths a run takes: quiet months in one call and one at a time, the threshold
+    and logit rules, an election, a Gini.
     Does nothing (returns 0) on the numpy path (:func:`sim.kernels.kernels`).
     """
     from . import kernels
@@ -133,8 +134,9 @@ def warm_kernels() -> int:
     if kernels.kernels() is None:
         return 0
     runs = (
-        {"processes.elections.interval": 2},
-        {"processes.participation.rule": "logit", "council.count": 2},
+        {},  # three quiet months: one call of sim.month's kernel for all of them
+        {"processes.elections.interval": 2},  # quiet months one at a time, an election
+        {"processes.participation.rule": "logit", "council.count": 2},  # process by process
     )
     for params in runs:
         model = GovernanceModel(rng=0, citizen_handles=False, **{"population.size": 60, **params})
