@@ -1132,12 +1132,12 @@ def months_quiet(
     """Months of :func:`month_quiet` in one call, each observed into its row of ``rows``.
 
     Month ``j`` first moves national performance on as the events process does (when
-    ``recover``: the process is on), reads its draws from row ``j`` of ``part_draws``
-    (the participation stream's chance, skipped and stay draws, 3 x n in turn) and of
-    ``voice_draws``, then runs :func:`month_quiet` on the state the month before left.
-    Its metrics row is ``template`` at the positions ``fixed`` (what a quiet month does not
-    change), the group means, and at ``at[8:11]`` value for money (``met / spent``, 0 if
-    nothing was spent), the heard share and national performance;
+    ``recover``: the process is on), reads its draws from ``part_draws[j]`` (the
+    participation stream's chance and stay draws, 2 x n) and ``voice_draws[j]``, then runs
+    :func:`month_quiet` on the state the month before left.  Its metrics row is
+    ``template`` at the positions ``fixed`` (what a quiet month does not change), the group
+    means, and at ``at[8:11]`` value for money (``met / spent``, 0 if nothing was spent),
+    the heard share and national performance;
     its council means go into ``csums[j]``.  Returns this last month's state (``out``,
     ``flags``, the voice share), national performance, and each month's value for money.
     """
@@ -1160,7 +1160,7 @@ def months_quiet(
         met, parts, heard = month_quiet(
             indptr, indices, start, table, inverse_degree, isolated, count_kind, citizen,
             codes, marks, council, has, counts, q_count, youth_idx, tenant_idx, need_g,
-            need_positive, multiplier, c, gov, part_draws[j, :n], part_draws[j, 2 * n :],
+            need_positive, multiplier, c, gov, part_draws[j, 0], part_draws[j, 1],
             voice_draws[j], party, voice_share, dl, dn, both, block, means, csums[j], row, at,
             participating, tl, tn, el, en, eff, out, flags, new_share, budget,
         )  # fmt: skip

@@ -51,7 +51,13 @@ from .processes.services import tenant_influence
 if TYPE_CHECKING:
     from .model import GovernanceModel
 
-__all__ = ["QuietMonth"]
+__all__ = ["FUSED_BELOW", "QuietMonth"]
+
+#: From this many citizens months go process by process: the Python between the kernels is
+#: then a small share of a month, and one call a month was no faster (100,000 citizens:
+#: 7.4 ms a month against 7.1 process by process; 50,000: 3.1 against 3.3; 1,000: 0.068
+#: against 0.111, with runs of months in one call: docs/performance.md, eighth round).
+FUSED_BELOW = 100_000
 
 #: The schedule this call replaces, by process name and step function: any other (a process
 #: registered, removed or replaced) runs process by process.
@@ -86,16 +92,15 @@ class QuietMonth:
     def of(cls, model: GovernanceModel) -> QuietMonth | None:
         """The quiet-month runner for ``model``, or None if its months go process by process.
 
-        None on the numpy path, from :data:`sim.kernels.PARALLEL_FROM` citizens (where the
-        DeGroot pass may use threads), for a schedule other than the default one and for a
-        model that steps, observes or collects in its own way
+        None on the numpy path, from :data:`FUSED_BELOW` citizens, for a schedule other than
+        the default one and for a model that steps, observes or collects in its own way
         (:meth:`GovernanceModel.fusable_months`).
         """
         if not model.fusable_months():  # a subclass that steps or observes in its own way
             return None
         if model.world.kernel_backend != "numba" or model.world.population.size == 0:
             return None
-        if model.world.population.size >= kernels.PARALLEL_FROM:
+        if model.world.population.size >= FUSED_BELOW:
             return None
         names = tuple(p.name for p in model.processes)
         if names != tuple(name for name, _ in _SCHEDULE):
@@ -184,8 +189,14 @@ class QuietMonth:
         w = model.world
         pop, g, graph, obs = w.population, w.government, w.graph, model._observer
         n = pop.size
-        # each stream's draws for all the months at once: the same numbers, in the same order
-        part_draws = model.streams["participation"].random((months, 3 * n))
+        # each stream's draws for all the months, made as each month makes them: the same
+        # numbers from the same streams (participation's ``decide`` skipped, not made)
+        rng = model.streams["participation"]
+        part_draws = np.empty((months, 2, n))
+        for drawn in part_draws:
+            rng.random(out=drawn[0])
+            participation.skip_doubles(rng, n)
+            rng.random(out=drawn[1])
         voice_draws = model.streams["trust_voice"].random((months, n))
         coef = _coefficients(w, pa, se, te, tv, si)
         t = _tables(w, pa, se)
@@ -417,8 +428,13 @@ def _coefficients(w, pa, se, te, tv, si) -> np.ndarray:
 
 
 def _draw_budget(n: int) -> int:
-    """Most months whose draws (4 n doubles a month) fit in 16 MB, at least 1."""
-    return max(1, 16_000_000 // (32 * max(n, 1)))
+    """Most months whose draws (3 n doubles a month) fit in 2 MB, at least 1.
+
+    So that a call's draws stay in a core's cache: with more (5,000 citizens and 16 MB of
+    draws, say), the months in one call ran slower than one call a month
+    (docs/performance.md, "Issue 11, eighth round").
+    """
+    return max(1, 2_000_000 // (24 * max(n, 1)))
 
 
 #: Rows of the kernel's ``out`` and ``flags``: the citizen variables this month replaces

@@ -247,3 +247,11 @@ def test_mesa_events_and_mesas_own_step_are_kept():
     _assert_same(a, c)
     _assert_same(b, c)
     assert b.quiet_month.blocks == 0
+
+
+def test_from_fused_below_months_go_process_by_process(monkeypatch):
+    from sim import month
+
+    monkeypatch.setattr(month, "FUSED_BELOW", 300)
+    assert sim.GovernanceModel(rng=1, **{"population.size": 300}).quiet_month is None
+    assert sim.GovernanceModel(rng=1, **{"population.size": 299}).quiet_month is not None
