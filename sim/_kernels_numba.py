@@ -161,6 +161,7 @@ def observe_groups(
     heard,
     row,
     at,
+    tl_sorted,
 ):  # pragma: no cover - compiled
     """Means by group of the five observed variables, council means and Gini, in one call.
 
@@ -175,7 +176,8 @@ def observe_groups(
     efficacy, service_quality), ``means`` (5, same order) and ``csum`` (3 x councils:
     trust_local, service_quality, participation); returns the Gini coefficient of trust in
     council, as :func:`sim.metrics.gini` computes it (the order statistics from
-    :func:`sorted_values`, the same values ``np.sort`` gives).
+    :func:`sorted_values`, the same values ``np.sort`` gives; or ``tl_sorted``, when the
+    caller gives the sorted values, ``np.sort(tl)``: an empty array asks for the sort here).
     Group sums are ``bincount``'s (each group in citizen order), means and gathered sums are
     pairwise, participation is counted in integers (the numbers its 0/1 sums give).
     """
@@ -225,7 +227,8 @@ def observe_groups(
     # Gini: sum_i (2i - n - 1) x_(i) / (n sum x), the weighted sum pairwise as numpy adds it
     gini = 0.0
     if n > 0 and sum_tl > 0:
-        tl_sorted = sorted_values(tl)
+        if tl_sorted.shape[0] != n:
+            tl_sorted = sorted_values(tl)
         for i in range(n):
             buf[i] = float(2 * (i + 1) - n - 1) * tl_sorted[i]
         gini = pairwise_sum(buf, 0, n) / (n * sum_tl)
@@ -1074,7 +1077,7 @@ def month_quiet(
     )  # fmt: skip
     total, n_heard = observe_groups(
         out[5], out[6], part, out[4], quality, quintile, q_count, youth_idx, tenant_idx,
-        codes_council, c_count, block, means, csum, heard, row, at,
+        codes_council, c_count, block, means, csum, heard, row, at, np.empty(0),
     )  # fmt: skip
     return met_total, total, n_heard
 

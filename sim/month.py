@@ -100,8 +100,8 @@ class QuietMonth:
             return None
         if model.world.kernel_backend != "numba" or model.world.population.size == 0:
             return None
-        if model.world.population.size >= FUSED_BELOW:
-            return None
+        if model.world.population.size >= min(FUSED_BELOW, kernels.PARALLEL_FROM):
+            return None  # (from PARALLEL_FROM, DeGroot may run on threads, process by process)
         names = tuple(p.name for p in model.processes)
         if names != tuple(name for name, _ in _SCHEDULE):
             return None
