@@ -28,14 +28,17 @@ __all__ = [
     "pairwise_sum",
     "participation_graph",
     "services_allocate",
+    "services_allocate_parallel",
     "services_step",
     "services_voice",
     "social_degroot",
     "social_degroot_parallel",
     "sorted_values",
     "trust_experience",
+    "trust_experience_parallel",
     "trust_voice",
     "trust_voice_full",
+    "trust_voice_full_parallel",
 ]
 
 _OPTS = {"cache": True, "nogil": True}
@@ -392,9 +395,35 @@ def trust_experience(
     converted back for Python, 16 a step); only ``party[:, gov]`` (trust in the governing party;
     ``gov < 0``: none) is changed in place, by the change in national trust, clipped to [0, 1].
     """
+    _experience_rows(
+        0, tl.shape[0], tl, tn, el, en, local, seen, blame, up, down, rate, party, gov, otl,
+        otn, oel, oen,
+    )  # fmt: skip
+
+
+@njit(**_OPTS, parallel=True)
+def trust_experience_parallel(
+    tl, tn, el, en, local, seen, blame, up, down, rate, party, gov, otl, otn, oel, oen, chunks
+):  # pragma: no cover
+    """:func:`trust_experience` with its citizens split into ``chunks`` ranges on threads.
+
+    Each citizen's update reads and writes only that citizen: the same bits for any split.
+    """
     n = tl.shape[0]
+    for c in prange(chunks):
+        _experience_rows(
+            c * n // chunks, (c + 1) * n // chunks, tl, tn, el, en, local, seen, blame, up,
+            down, rate, party, gov, otl, otn, oel, oen,
+        )  # fmt: skip
+
+
+@njit(**_OPTS)
+def _experience_rows(
+    lo, hi, tl, tn, el, en, local, seen, blame, up, down, rate, party, gov, otl, otn, oel, oen
+):  # pragma: no cover
+    """Citizens ``lo:hi`` of :func:`trust_experience`."""
     keep = 1 - blame
-    for i in range(n):
+    for i in range(lo, hi):
         q = local[i]
         # national performance: (1 - b) * seen + b * Q_i
         nat = keep * seen + blame * q
@@ -439,8 +468,41 @@ def trust_voice(
 
     Written into ``otl``, ``otn``, ``oef``.
     """
-    n = tl.shape[0]
-    for i in range(n):
+    _voice_rows(
+        0, tl.shape[0], participating, heard, council, spill_record, heard_gain, ignored_loss,
+        heard_eff, ignored_eff, youth_eff, land_eff, has_youth, youth, has_land, eligible,
+        national_share, tl, tn, eff, otl, otn, oef,
+    )  # fmt: skip
+
+
+@njit(**_OPTS)
+def _voice_rows(
+    lo,
+    hi,
+    participating,
+    heard,
+    council,
+    spill_record,
+    heard_gain,
+    ignored_loss,
+    heard_eff,
+    ignored_eff,
+    youth_eff,
+    land_eff,
+    has_youth,
+    youth,
+    has_land,
+    eligible,
+    national_share,
+    tl,
+    tn,
+    eff,
+    otl,
+    otn,
+    oef,
+):  # pragma: no cover - compiled
+    """Citizens ``lo:hi`` of :func:`trust_voice`."""
+    for i in range(lo, hi):
         c = council[i]
         land = 1.0 if has_land[c] and eligible[i] else 0.0
         x = tn[i]
@@ -508,16 +570,83 @@ def participation_graph(
     stay_draw,
     persistence,
     out,
+    chunks,
 ):  # pragma: no cover - compiled
     """Granovetter's threshold rule and the chance to take part, in one pass, into ``out``.
 
     Participating neighbours are counted by :func:`marked_neighbours`; the share is read
     from the graph's table of partial sums of ``1/k`` (``SocialGraph.share_table``), as
-    ``SocialGraph.neighbour_share`` does; with ``count_kind`` it is the count itself.
+    ``SocialGraph.neighbour_share`` does; with ``count_kind`` it is the count itself.  With
+    ``chunks > 0`` the rule runs on that many ranges of citizens on threads (each citizen's
+    decision is its own: the same bits).
     """
     counts = marked_neighbours(indptr, indices, participating)
     n = theta0.shape[0]
-    for i in range(n):
+    if chunks > 0:
+        _decide_parallel(
+            counts, start, table, count_kind, theta0, eff, trust, youth_cut, m_eff, m_trust,
+            chance_draw, opp, participating, stay_draw, persistence, out, chunks,
+        )  # fmt: skip
+    else:
+        _decide_rows(
+            0, n, counts, start, table, count_kind, theta0, eff, trust, youth_cut, m_eff,
+            m_trust, chance_draw, opp, participating, stay_draw, persistence, out,
+        )  # fmt: skip
+
+
+@njit(**_OPTS, parallel=True)
+def _decide_parallel(
+    counts,
+    start,
+    table,
+    count_kind,
+    theta0,
+    eff,
+    trust,
+    youth_cut,
+    m_eff,
+    m_trust,
+    chance_draw,
+    opp,
+    participating,
+    stay_draw,
+    persistence,
+    out,
+    chunks,
+):  # pragma: no cover - compiled
+    """:func:`_decide_rows` over ``chunks`` ranges of citizens, on numba's threads."""
+    n = theta0.shape[0]
+    for c in prange(chunks):
+        _decide_rows(
+            c * n // chunks, (c + 1) * n // chunks, counts, start, table, count_kind, theta0,
+            eff, trust, youth_cut, m_eff, m_trust, chance_draw, opp, participating, stay_draw,
+            persistence, out,
+        )  # fmt: skip
+
+
+@njit(**_OPTS)
+def _decide_rows(
+    lo,
+    hi,
+    counts,
+    start,
+    table,
+    count_kind,
+    theta0,
+    eff,
+    trust,
+    youth_cut,
+    m_eff,
+    m_trust,
+    chance_draw,
+    opp,
+    participating,
+    stay_draw,
+    persistence,
+    out,
+):  # pragma: no cover - compiled
+    """Citizens ``lo:hi`` of :func:`participation_graph`'s rule."""
+    for i in range(lo, hi):
         c = counts[i]
         share = float(c) if count_kind else table[start[i] + c]
         chance = chance_draw[i] < opp[i] or (participating[i] and stay_draw[i] < persistence)
@@ -727,7 +856,75 @@ def services_allocate(
     """
     n = need.shape[0]
     met = np.empty(n)
-    for i in range(n):
+    _allocate_rows(
+        0, n, council, groups, need, central_factor, need_eff, budget, budget_n, per_need_g,
+        r, rest, co_factor, s, keep_s, e, need_positive, received, quality, met,
+    )  # fmt: skip
+    return pairwise_sum(met, 0, n)
+
+
+@njit(**_OPTS, parallel=True)
+def services_allocate_parallel(
+    council,
+    groups,
+    need,
+    central_factor,
+    need_eff,
+    budget,
+    budget_n,
+    per_need_g,
+    r,
+    rest,
+    co_factor,
+    s,
+    keep_s,
+    e,
+    need_positive,
+    received,
+    quality,
+    chunks,
+):  # pragma: no cover - compiled
+    """:func:`services_allocate` with its citizens split into ``chunks`` ranges on threads.
+
+    Each citizen's share reads only council values and its own; the need met is then added
+    as :func:`services_allocate` adds it (pairwise, in citizen order): the same bits.
+    """
+    n = need.shape[0]
+    met = np.empty(n)
+    for c in prange(chunks):
+        _allocate_rows(
+            c * n // chunks, (c + 1) * n // chunks, council, groups, need, central_factor,
+            need_eff, budget, budget_n, per_need_g, r, rest, co_factor, s, keep_s, e,
+            need_positive, received, quality, met,
+        )  # fmt: skip
+    return pairwise_sum(met, 0, n)
+
+
+@njit(**_OPTS)
+def _allocate_rows(
+    lo,
+    hi,
+    council,
+    groups,
+    need,
+    central_factor,
+    need_eff,
+    budget,
+    budget_n,
+    per_need_g,
+    r,
+    rest,
+    co_factor,
+    s,
+    keep_s,
+    e,
+    need_positive,
+    received,
+    quality,
+    met,
+):  # pragma: no cover - compiled
+    """Citizens ``lo:hi`` of :func:`services_allocate` (their need met into ``met``)."""
+    for i in range(lo, hi):
         c = council[i]
         central = budget[c] * central_factor[i]
         voice = budget_n[c] * per_need_g[groups[i]] * need[i]
@@ -741,7 +938,6 @@ def services_allocate(
             quality[i] = m / ne
         else:
             quality[i] = 1.0
-    return pairwise_sum(met, 0, n)
 
 
 @njit(**_OPTS)
@@ -784,17 +980,7 @@ def trust_voice_full(
     k = size.shape[0]
     h = np.zeros(k)
     g = np.zeros(k)
-    for i in range(n):
-        heard[i] = False
-        ignored[i] = False
-        if participating[i]:
-            c = council[i]
-            if draw[i] < min(1.0, responsiveness[c] * influence[i]):
-                heard[i] = True
-                h[c] += 1.0
-            else:
-                ignored[i] = True
-                g[c] += 1.0
+    _heard_rows(0, n, participating, draw, council, responsiveness, influence, heard, ignored, h, g)
     record = np.empty(k)
     for c in range(k):
         record[c] = spillover * ((h[c] - g[c]) / size[c] if size[c] > 0 else 0.0)
@@ -821,6 +1007,85 @@ def trust_voice_full(
         otn,
         oef,
     )
+
+
+@njit(**_OPTS)
+def _heard_rows(
+    lo, hi, participating, draw, council, responsiveness, influence, heard, ignored, h, g
+):  # pragma: no cover - compiled
+    """Citizens ``lo:hi``: who is heard, who ignored; adds 1 per citizen to ``h`` or ``g``."""
+    for i in range(lo, hi):
+        heard[i] = False
+        ignored[i] = False
+        if participating[i]:
+            c = council[i]
+            if draw[i] < min(1.0, responsiveness[c] * influence[i]):
+                heard[i] = True
+                h[c] += 1.0
+            else:
+                ignored[i] = True
+                g[c] += 1.0
+
+
+@njit(**_OPTS, parallel=True)
+def trust_voice_full_parallel(
+    participating,
+    draw,
+    council,
+    responsiveness,
+    influence,
+    size,
+    spillover,
+    heard_gain,
+    ignored_loss,
+    heard_eff,
+    ignored_eff,
+    youth_eff,
+    land_eff,
+    has_youth,
+    youth,
+    has_land,
+    eligible,
+    national_share,
+    tl,
+    tn,
+    eff,
+    otl,
+    otn,
+    oef,
+    heard,
+    ignored,
+    chunks,
+):  # pragma: no cover - compiled
+    """:func:`trust_voice_full` with its citizens split into ``chunks`` ranges on threads.
+
+    Each range counts its heard and ignored per council apart; the counts (whole numbers,
+    exact in floating point) are added range by range, so the record and every citizen's
+    update are the bits :func:`trust_voice_full` gives, for any split.
+    """
+    n = tl.shape[0]
+    k = size.shape[0]
+    hs = np.zeros((chunks, k))
+    gs = np.zeros((chunks, k))
+    for r in prange(chunks):
+        _heard_rows(
+            r * n // chunks, (r + 1) * n // chunks, participating, draw, council,
+            responsiveness, influence, heard, ignored, hs[r], gs[r],
+        )  # fmt: skip
+    record = np.empty(k)
+    for c in range(k):
+        h = 0.0
+        g = 0.0
+        for r in range(chunks):
+            h += hs[r, c]
+            g += gs[r, c]
+        record[c] = spillover * ((h - g) / size[c] if size[c] > 0 else 0.0)
+    for r in prange(chunks):
+        _voice_rows(
+            r * n // chunks, (r + 1) * n // chunks, participating, heard, council, record,
+            heard_gain, ignored_loss, heard_eff, ignored_eff, youth_eff, land_eff, has_youth,
+            youth, has_land, eligible, national_share, tl, tn, eff, otl, otn, oef,
+        )  # fmt: skip
 
 
 @njit(**_OPTS)
@@ -854,15 +1119,17 @@ def services_step(
     quality,
     new_share,
     budget,
+    chunks,
 ):  # pragma: no cover - compiled
     """One month of services (``services.step``) in one call, the numpy rule's operations.
 
     Per council: ``B = ((b m) cut) n_bar``, ``s = clip(C keep + cb has_cb, 0, 1)``; the voiced
     need by group (:func:`services_voice`), its shares of each council's total (the five
     groups added in order), the voice memory ``(1 - rho) S + rho now`` where anyone spoke;
-    then :func:`services_allocate`.  Writes received and quality (per citizen), the new voice
-    share (``k x 5``) and the budget per head (``k``) into the last four arrays; returns the
-    need met in total.
+    then :func:`services_allocate` (on ``chunks`` ranges of citizens on threads:
+    :func:`services_allocate_parallel`, if ``chunks > 0``).  Writes received and quality (per
+    citizen), the new voice share (``k x 5``) and the budget per head (``k``) into the four
+    arrays before ``chunks``; returns the need met in total.
     """
     k = budget0.shape[0]
     coop = np.empty(k)
@@ -894,6 +1161,11 @@ def services_step(
         rest[c] = 1 - r[c]
         co_factor[c] = keep_overhead * (1 + bonus * r[c]) * e[c]
         keep_s[c] = 1 - coop[c]
+    if chunks > 0:
+        return services_allocate_parallel(
+            council, groups, need, central_factor, need_eff, budget, budget_n, per_need_g, r,
+            rest, co_factor, coop, keep_s, e, need_positive, received, quality, chunks,
+        )  # fmt: skip
     return services_allocate(
         council,
         groups,
@@ -1047,7 +1319,7 @@ def month_quiet(
     part = flags[0]
     participation_graph(
         indptr, indices, start, table, count_kind, theta0, eff, tl, youth_cut, coef[0], coef[1],
-        chance_draw, opp, participating, stay_draw, coef[2], part,
+        chance_draw, opp, participating, stay_draw, coef[2], part, 0,
     )  # fmt: skip
     received = out[0]
     quality = out[1]
@@ -1055,7 +1327,7 @@ def month_quiet(
         budget0, multiplier, coef[3], mean_need, cooperation, coef[4], coef[5], has_cb, part,
         influence, need, groups, voice_share, coef[6], coef[7], need_g, responsiveness,
         efficiency, coef[8], coef[9], codes_council, central_factor, need_eff, need_positive,
-        n_c, received, quality, new_share, budget,
+        n_c, received, quality, new_share, budget, 0,
     )  # fmt: skip
     tl1 = np.empty(n)
     tn1 = np.empty(n)

@@ -142,7 +142,26 @@ def warm_kernels() -> int:
         model = GovernanceModel(rng=0, citizen_handles=False, **{"population.size": 60, **params})
         model.run(3)
     _warm_threaded_degroot(model, kernels.kernels())
+    _warm_threaded(kernels)
     return len(vars(kernels.kernels()))
+
+
+def _warm_threaded(kernels) -> None:
+    """Compile the other threaded kernels as a step calls them (from ``PARALLEL_FROM`` citizens).
+
+    One step of a small model with the threshold lowered, so each process passes the
+    argument types a run at a million citizens passes (no threads to start: nothing if
+    numba may use only one).
+    """
+    saved = kernels.PARALLEL_FROM
+    kernels.PARALLEL_FROM = 0
+    try:
+        model = GovernanceModel(
+            rng=0, citizen_handles=False, fused_months=False, **{"population.size": 60}
+        )
+        model.run(1)
+    finally:
+        kernels.PARALLEL_FROM = saved
 
 
 def _warm_threaded_degroot(model: GovernanceModel, ns) -> None:

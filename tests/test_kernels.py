@@ -265,13 +265,17 @@ def test_threaded_degroot_is_the_serial_pass_bit_for_bit(monkeypatch, threads):
     monkeypatch.setattr(kernels, "PARALLEL_FROM", 100)
     monkeypatch.setattr("numba.config.NUMBA_NUM_THREADS", int(threads))
     assert kernels.parallel_chunks(500) == (0 if threads == "1" else 8)
-    calls = []  # a counting wrapper round the real kernel (it still runs)
+    calls = []  # counting wrappers round the real threaded kernels (they still run)
     real = nb.social_degroot_parallel
-    monkeypatch.setattr(
-        kernels._compiled(), "social_degroot_parallel", lambda *a: calls.append(1) or real(*a)
-    )
+    threaded = ("social_degroot_parallel", "trust_experience_parallel")
+    threaded += ("trust_voice_full_parallel",)
+    for name in threaded:
+        kernel = getattr(nb, name)
+        monkeypatch.setattr(
+            kernels._compiled(), name, lambda *a, k=kernel: calls.append(k) or k(*a)
+        )
     df_nb, st_nb = _run(monkeypatch, "numba", overrides)
-    assert len(calls) == (0 if threads == "1" else 24)
+    assert len(calls) == (0 if threads == "1" else 3 * 24)
     if threads == "2":  # with the argument types warm_kernels compiles: one signature
         assert len(real.signatures) == 1
     assert df_nb.equals(df_np)
@@ -301,6 +305,75 @@ def test_threaded_degroot_any_split_gives_the_same_rows():
         )
         np.testing.assert_array_equal(out[0], ref[0])
         np.testing.assert_array_equal(out[1], ref[1])
+
+
+def test_threaded_trust_updates_any_split_gives_the_same_bits():
+    """Trust from experience and from voice split into 1, 2, 3, 7 or more ranges than
+    citizens: every output the serial kernel's (the voice record's counts added by range)."""
+    from sim import _kernels_numba as nb
+    from sim.processes.services import tenant_influence
+    from sim.processes.trust_voice import council_table
+
+    m = sim.GovernanceModel(rng=3, **{"population.size": 400, "council.count": 3})
+    m.run(3)
+    w, pop, cs = m.world, m.population, m.world.councils
+    n = pop.size
+    council, size = council_table(w)
+    draw = np.random.default_rng(0).random(n)
+    voice = (pop.participating, draw, council, cs.responsiveness, tenant_influence(w, w.programmes))
+    voice += (size, 0.2, 0.08, 0.1, 0.1, 0.12, 0.05, 0.07, cs.has("youth_trust"), pop.youth)
+    voice += (cs.has("community_land_trust"), pop.land_trust_eligible, 0.3)
+    voice += (pop.trust_local, pop.trust_national, pop.efficacy)
+    experience = (pop.trust_local, pop.trust_national, pop.expectation_local)
+    experience += (pop.expectation_national, pop.service_quality, 0.4, 0.3, 0.05, 0.1, 0.2)
+    assert pop.participating.any()
+
+    def outputs(kernel, args, shapes, *extra):
+        out = tuple(np.full(n, np.nan) if s == "f" else np.zeros(n, bool) for s in shapes)
+        kernel(*args, *out, *extra)
+        return out
+
+    party = pop.trust_party.copy()
+    ref_v = outputs(nb.trust_voice_full, voice, "fffbb")
+    ref_e = outputs(nb.trust_experience, (*experience, party, 1), "ffff")
+    for chunks in (1, 2, 3, 7, n + 5):
+        for got, want in zip(
+            outputs(nb.trust_voice_full_parallel, voice, "fffbb", chunks), ref_v, strict=True
+        ):
+            assert got.tobytes() == want.tobytes()
+        p = pop.trust_party.copy()
+        got_e = outputs(nb.trust_experience_parallel, (*experience, p, 1), "ffff", chunks)
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(got_e, ref_e, strict=True))
+        assert p.tobytes() == party.tobytes()
+
+
+def test_threaded_participation_and_services_any_split_give_the_same_bits(monkeypatch):
+    """The threshold rule and the allocation on 1, 2, 3, 7 or more ranges than citizens:
+    the outputs (and the need met) of the call a step made, replayed serially."""
+    seen = {}
+    ns = kernels._compiled()
+    for name in ("participation_graph", "services_step"):
+        real = getattr(ns, name)
+        monkeypatch.setattr(ns, name, lambda *a, r=real, k=name: seen.setdefault(k, a) and r(*a))
+    m = sim.GovernanceModel(rng=3, fused_months=False, **{"population.size": 500})
+    m.step()
+    monkeypatch.undo()
+    for name, outputs in (("participation_graph", slice(-2, -1)), ("services_step", slice(-5, -1))):
+        args = list(seen[name])
+        n_out = len(args[outputs])
+
+        def replay(chunks, args=args, outputs=outputs, n_out=n_out, name=name):
+            call = list(args)
+            fresh = [np.zeros_like(a) for a in call[outputs]]
+            call[outputs] = fresh
+            call[-1] = chunks
+            result = getattr(ns, name)(*call)
+            return result, [f.tobytes() for f in fresh]
+
+        want = replay(0)
+        assert n_out and any(len(b) for b in want[1])
+        for chunks in (1, 2, 3, 7, 505):
+            assert replay(chunks) == want, (name, chunks)
 
 
 def test_threads_only_from_the_main_thread_and_the_threshold():

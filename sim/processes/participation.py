@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from ..kernels import of_world
+from ..kernels import of_world, parallel_chunks
 from ..schema_base import NonNeg, ProcessSpec, Real, Unit
 
 if TYPE_CHECKING:
@@ -231,6 +231,7 @@ def _step_fused(world: World, spec: Spec, rng: np.random.Generator, fused) -> No
             stay_draw,
             float(spec.persistence),
             willing,
+            parallel_chunks(n),  # threads for a million citizens, same bits
         )
     else:
         chance_draw, decide, stay_draw = rng.random((3, n))  # = three draws of n, in turn

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import of_world
+from ..kernels import of_world, parallel_chunks
 from ..schema_base import NonNeg, ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -296,6 +296,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             quality,
             voice_share,
             budget,
+            parallel_chunks(n),  # threads for a million citizens, same bits
         )
         world.voice_share = voice_share
         pop.received = received

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import of_world
+from ..kernels import of_world, parallel_chunks
 from ..schema_base import ProcessSpec, Unit
 
 if TYPE_CHECKING:
@@ -194,7 +194,9 @@ def _step_fused(world: World, spec: Spec, fused) -> None:
         )
     n = pop.size
     tl, tn, el, en = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    fused.trust_experience(
+    chunks = parallel_chunks(n)  # threads for a million citizens, same bits
+    kernel = fused.trust_experience_parallel if chunks else fused.trust_experience
+    kernel(  # the same arguments, and the ranges to split into when threaded
         pop.trust_local,
         old_national,
         pop.expectation_local,
@@ -211,6 +213,7 @@ def _step_fused(world: World, spec: Spec, fused) -> None:
         tn,
         el,
         en,
+        *((chunks,) if chunks else ()),
     )
     pop.trust_local, pop.trust_national = tl, tn
     pop.expectation_local, pop.expectation_national = el, en

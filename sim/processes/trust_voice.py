@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kernels import of_world
+from ..kernels import of_world, parallel_chunks
 from ..schema_base import ProcessSpec, Unit
 from .services import tenant_influence
 
@@ -112,7 +112,9 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
         n = pop.size
         tl, tn, eff = np.empty(n), np.empty(n), np.empty(n)
         heard, ignored = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
-        fused.trust_voice_full(
+        chunks = parallel_chunks(n)  # threads for a million citizens, same bits
+        kernel = fused.trust_voice_full_parallel if chunks else fused.trust_voice_full
+        kernel(  # the same arguments, and the ranges to split into when threaded
             pop.participating,
             draw,
             council,
@@ -139,6 +141,7 @@ def step(world: World, spec: Spec, rng: np.random.Generator) -> None:
             eff,
             heard,
             ignored,
+            *((chunks,) if chunks else ()),
         )
         pop.trust_local, pop.trust_national, pop.efficacy = tl, tn, eff
         pop.heard, pop.ignored = heard, ignored
