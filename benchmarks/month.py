@@ -8,6 +8,8 @@ times in one process (new models each round, seeds 0, 1, ...): ``run()`` (runs o
 months in one call each), a loop of ``step()`` (one call a quiet month), and
 ``fused_months=False`` with ``run()`` (process by process).  CPU time per month, medians;
 the ratios compare those medians.  Every way gives the same bits (``tests/test_month.py``).
+From ``sim.month.FUSED_BELOW`` citizens (20,000) all three are the process-by-process path,
+chosen there from this benchmark's figures.
 """
 
 from __future__ import annotations

@@ -54,10 +54,11 @@ if TYPE_CHECKING:
 __all__ = ["FUSED_BELOW", "QuietMonth"]
 
 #: From this many citizens months go process by process: the Python between the kernels is
-#: then a small share of a month, and one call a month was no faster (100,000 citizens:
-#: 7.4 ms a month against 7.1 process by process; 50,000: 3.1 against 3.3; 1,000: 0.068
-#: against 0.111, with runs of months in one call: docs/performance.md, eighth round).
-FUSED_BELOW = 100_000
+#: then a small share of a month, and one call was no faster (``benchmarks/month.py``, ms a
+#: month with runs of months in one call / one call a month / process by process: 1,000
+#: citizens 0.076 / 0.107 / 0.131; 5,000: 0.32 / 0.40 / 0.42; 20,000: 1.28 / 1.32 / 1.29;
+#: 50,000: 3.31 / 3.26 / 3.08).
+FUSED_BELOW = 20_000
 
 #: The schedule this call replaces, by process name and step function: any other (a process
 #: registered, removed or replaced) runs process by process.
