@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--cold",
         action="store_true",
-        help="only time compiling every kernel into an empty numba cache (~20 s), then exit",
+        help="only time compiling every kernel into an empty numba cache (~27 s), then exit",
     )
     a = p.parse_args(argv)
     if a.cold:

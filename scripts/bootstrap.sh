@@ -100,7 +100,7 @@ if [ "$want_test" = 1 ]; then
   fi
 fi
 # numba compiles each kernel on first use and caches it on disk (sim/__pycache__): do it once
-# here (~22 s CPU), so no run, dashboard or sweep worker pays for it later (~0.5 s to load)
+# here (~27 s CPU), so no run, dashboard or sweep worker pays for it later (~0.5 s to load)
 if .venv/bin/python -c "import numba" >/dev/null 2>&1; then
   step "compiling the numba kernels into their on-disk cache (once per install)"
   .venv/bin/python -c "from sim.runner import warm_kernels; warm_kernels()" ||

@@ -123,7 +123,7 @@ def warm_kernels() -> int:
     """Compile every numba kernel into numba's on-disk cache; return how many there are.
 
     A fresh install has an empty cache, and its first run would compile the kernels it
-    meets (~22 s of CPU here); ``scripts/bootstrap.sh`` calls this once, so that
+    meets (~27 s of CPU here); ``scripts/bootstrap.sh`` calls this once, so that
     every later process, sweep worker included, only loads them (~0.5 s).  Small models
     take the paths a run takes: quiet months in one call and one at a time, the threshold
     and logit rules, an election, a Gini.
