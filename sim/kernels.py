@@ -29,12 +29,14 @@ from types import SimpleNamespace
 __all__ = ["PARALLEL_FROM", "backend", "choose", "kernels", "of_world", "parallel_chunks"]
 
 _CHOICES = ("numpy", "numba", "auto")
-#: From this many citizens a step's DeGroot pass is split over numba's threads
-#: (``benchmarks/run.py --sizes 1000000`` times the step, and with ``NUMBA_NUM_THREADS=1``
-#: without; with this lowered to 100,000 for one run, two threads saved at most 0.3 ms of a
-#: 10 ms step there: docs/performance.md, "Issue 11, fifth round").  Below it a model stays
-#: on one thread: sweeps of small models already keep every core busy.
-PARALLEL_FROM = 500_000
+#: From this many citizens a step's threaded kernels (DeGroot, both trust updates, the
+#: threshold rule, the allocation) split their citizens over numba's threads.  With DeGroot
+#: alone threaded, two threads saved at most 0.3 ms of a 10 ms step at 100,000 (fifth
+#: round); with all five, a step took (ms, two threads against one, three models each;
+#: docs/performance.md, "Issue 11, eighth round") 5.67-5.91 against 6.56-7.18 at 100,000,
+#: 2.83-2.86 against 3.06-3.12 at 50,000 and 1.23-1.25 against 1.30-1.31 at 20,000.  Below
+#: it a model stays on one thread: sweeps of small models already keep every core busy.
+PARALLEL_FROM = 50_000
 
 
 def _choice() -> str:
