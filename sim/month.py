@@ -188,7 +188,7 @@ class QuietMonth:
     def _run_months(self, model, months, recover, pa, se, te, tv, si) -> None:
         """``months`` quiet months in one call of :func:`sim._kernels_numba.months_quiet`."""
         w = model.world
-        pop, g, graph, obs = w.population, w.government, w.graph, model._observer
+        pop, g, obs = w.population, w.government, model._observer
         n = pop.size
         # each stream's draws for all the months, made as each month makes them: the same
         # numbers from the same streams (participation's ``decide`` skipped, not made)
@@ -210,33 +210,11 @@ class QuietMonth:
         st = services.static_table(w, se)
         budget = t.council[0] * w.budget_multiplier * coef[3] * st["mean_need"]
         spent = float(np.dot(st["n_c"], budget))
-        indptr, indices = graph.kernel_csr
-        start, table = graph.share_table()
         k = t.council.shape[1]
         rows = model.datacollector.reserve(months)
         csums = np.empty((months, 3, k))
         out, flags, voice_share, performance, vfm = self.fused.months_quiet(
-            indptr,
-            indices,
-            start,
-            table,
-            graph.inverse_degree,
-            graph.isolated,
-            w.threshold_kind == "count",
-            t.citizen,
-            t.codes,
-            t.marks,
-            t.council,
-            t.has,
-            t.counts,
-            t.q_count,
-            t.youth_idx,
-            t.tenant_idx,
-            t.need_g,
-            t.need_positive,
-            w.budget_multiplier,
-            coef,
-            int(w.parties.government),
+            *_inputs(w, t, coef),
             part_draws,
             voice_draws,
             pop.trust_party,
@@ -285,7 +263,7 @@ class QuietMonth:
     def _run(self, model, pa, se, te, tv, si) -> None:
         """The quiet month itself: draws, the one call, then the new state and observation."""
         w = model.world
-        pop, graph = w.population, w.graph
+        pop = w.population
         n = pop.size
         streams = model.streams
         # each process's draws from its own stream, as the process makes them
@@ -297,35 +275,13 @@ class QuietMonth:
         coef = _coefficients(w, pa, se, te, tv, si)
         t = _tables(w, pa, se)
         block, means, at = model._observer.kernel_buffers()
-        indptr, indices = graph.kernel_csr
-        start, table = graph.share_table()
         out = np.empty((7, n))
         flags = np.empty((3, n), dtype=np.bool_)
         k = t.council.shape[1]
         new_share, budget, csum = np.empty((k, 5)), np.empty(k), np.empty((3, k))
         row = np.empty(len(model._observer.names))
         met_total, parts, heard = self.fused.month_quiet(
-            indptr,
-            indices,
-            start,
-            table,
-            graph.inverse_degree,
-            graph.isolated,
-            w.threshold_kind == "count",
-            t.citizen,
-            t.codes,
-            t.marks,
-            t.council,
-            t.has,
-            t.counts,
-            t.q_count,
-            t.youth_idx,
-            t.tenant_idx,
-            t.need_g,
-            t.need_positive,
-            w.budget_multiplier,
-            coef,
-            int(w.parties.government),
+            *_inputs(w, t, coef),
             chance_draw,
             stay_draw,
             draw,
@@ -425,6 +381,36 @@ def _coefficients(w, pa, se, te, tv, si) -> np.ndarray:
             si.national_to_local,
         ),
         dtype=np.float64,
+    )
+
+
+def _inputs(w, t: _Tables, coef: np.ndarray) -> tuple:
+    """The arguments both kernels take first: the graph, the packed tables, the coefficients."""
+    graph = w.graph
+    indptr, indices = graph.kernel_csr
+    start, table = graph.share_table()
+    return (
+        indptr,
+        indices,
+        start,
+        table,
+        graph.inverse_degree,
+        graph.isolated,
+        w.threshold_kind == "count",
+        t.citizen,
+        t.codes,
+        t.marks,
+        t.council,
+        t.has,
+        t.counts,
+        t.q_count,
+        t.youth_idx,
+        t.tenant_idx,
+        t.need_g,
+        t.need_positive,
+        w.budget_multiplier,
+        coef,
+        int(w.parties.government),
     )
 
 
