@@ -32,9 +32,9 @@ _CHOICES = ("numpy", "numba", "auto")
 #: From this many citizens a step's threaded kernels (DeGroot, both trust updates, the
 #: threshold rule, the allocation) split their citizens over numba's threads.  With DeGroot
 #: alone threaded, two threads saved at most 0.3 ms of a 10 ms step at 100,000 (fifth
-#: round); with all five, a step took (ms, two threads against one, three models each;
-#: docs/performance.md, "Issue 11, eighth round") 5.67-5.91 against 6.56-7.18 at 100,000,
-#: 2.83-2.86 against 3.06-3.12 at 50,000 and 1.23-1.25 against 1.30-1.31 at 20,000.  Below
+#: round); with all five (``benchmarks/threads.py``: ms a step, two threads against one,
+#: three models each) 5.18-5.95 against 5.99-6.63 at 100,000, 2.72-2.81 against 2.90-3.00
+#: at 50,000 and 1.13-1.16 against 1.17-1.19 at 20,000 (docs/performance.md).  Below
 #: it a model stays on one thread: sweeps of small models already keep every core busy.
 PARALLEL_FROM = 50_000
 

@@ -112,9 +112,10 @@ def observe(world: World, *, election_held: bool = False) -> dict[str, float]:
     return dict(zip(observer.names, row.tolist(), strict=True))
 
 
-#: From this many citizens the Gini's sort is numpy's (vectorised: 2.8x faster than the
-#: kernel's radix sort at 1,000,000 citizens, 1.5x at 10,000; docs/performance.md, eighth
-#: round), given to the kernel; below, where a call's overhead counts, the kernel sorts.
+#: From this many citizens the Gini's sort is numpy's (vectorised), given to the kernel:
+#: ``benchmarks/kernel_parts.py``, the kernel's sort against ``np.sort``: 15.6 against 6.5 ms
+#: at 1,000,000, 1.06 against 0.57 ms at 100,000.  Below it the kernel sorts (at 1,000,
+#: 4.8 against 3.6 us: a small gain, and the one-call months sort in the kernel anyway).
 NUMPY_SORT_FROM = 10_000
 _NOT_SORTED = np.empty(0)
 
@@ -179,8 +180,7 @@ class Observer:
                 self._at,
                 np.sort(pop.trust_local) if pop.size >= NUMPY_SORT_FROM else _NOT_SORTED,
             )
-            summary = {"trust_local": csum[0], "service_quality": csum[1]}
-            summary["participation"] = csum[2]
+            summary = council_means(csum)
         else:
             summary = _observe_numpy(
                 pop, quintile, q_count, youth, tenant, council, c_count, block, means
@@ -234,6 +234,11 @@ class Observer:
             float(2 * world.graph.edge_count / n),
             float(2 * np.count_nonzero(world.graph.formed) / n),
         )
+
+
+def council_means(csum: np.ndarray) -> dict[str, np.ndarray]:
+    """The council means ``observe_groups`` writes into ``csum`` (3 x councils), by name."""
+    return {"trust_local": csum[0], "service_quality": csum[1], "participation": csum[2]}
 
 
 class Observation(Mapping):

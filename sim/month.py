@@ -21,10 +21,12 @@ before it.  Coefficients are read from the scenario every month, as the processe
 them; the processes' derived tables are packed for the call and rebuilt with them.
 
 >>> from sim import GovernanceModel
->>> model = GovernanceModel(rng=3, **{"population.size": 300})
->>> quiet = QuietMonth.of(model)
->>> quiet is None or isinstance(quiet, QuietMonth)
-True
+>>> quick = GovernanceModel(rng=3, **{"population.size": 300})
+>>> one_by_one = GovernanceModel(rng=3, fused_months=False, **{"population.size": 300})
+>>> quick.run(6); one_by_one.run(6)
+>>> a = quick.datacollector.get_model_vars_dataframe()
+>>> a.equals(one_by_one.datacollector.get_model_vars_dataframe()), len(a)
+(True, 7)
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import numpy as np
 
 from . import kernels
 from .agents import Council
-from .metrics import Observation, _councils, _groups
+from .metrics import Observation, _councils, _groups, council_means
 from .processes import (
     elections,
     events,
@@ -225,12 +227,7 @@ class QuietMonth:
             block,
             means,
             np.concatenate([at, month_at]),
-            pop.participating,
-            pop.trust_local,
-            pop.trust_national,
-            pop.expectation_local,
-            pop.expectation_national,
-            pop.efficacy,
+            *_last_month(pop),
             float(g.performance),
             bool(recover),
             float(g.baseline_performance),
@@ -242,19 +239,15 @@ class QuietMonth:
             rows,
             csums,
         )
-        # the last month's state, as the processes would have left it
-        pop.set_monthly(_OUT, out)
-        pop.set_monthly(_FLAGS, flags)
-        w.voice_share = voice_share
+        _keep_month(w, out, flags, voice_share)  # the last month's, as the processes leave it
         w.value_for_money = float(vfm[-1])
         g.performance = float(performance)
         w.month += months
         times = model._advance_months(months)  # Mesa's clock, as each step moves it
         council_budget = model._council_budget()
         records = []
-        for j, time in enumerate(times):
-            summary = {"trust_local": csums[j, 0], "service_quality": csums[j, 1]}
-            summary["participation"] = csums[j, 2]
+        for time, csum in zip(times, csums, strict=True):
+            summary = council_means(csum)
             records.append({Council: model._council_records_at(time, summary, council_budget)})
         model.datacollector.collect_reserved(times, records)
         model.council_summary = summary
@@ -295,27 +288,18 @@ class QuietMonth:
             csum,
             row,
             at,
-            pop.participating,
-            pop.trust_local,
-            pop.trust_national,
-            pop.expectation_local,
-            pop.expectation_national,
-            pop.efficacy,
+            *_last_month(pop),
             out,
             flags,
             new_share,
             budget,
         )
-        # this month's state, as the processes would have left it
-        pop.set_monthly(_OUT, out)
-        pop.set_monthly(_FLAGS, flags)
-        w.voice_share = new_share
+        _keep_month(w, out, flags, new_share)  # this month's, as the processes leave it
         spent = float(np.dot(t.n_c, budget))
         w.value_for_money = float(met_total / spent) if spent > 0 else 0.0
         # observation, as GovernanceModel._observe makes it
         model._observer.finish(w, row, parts, heard, election_held=False)
-        model.council_summary = {"trust_local": csum[0], "service_quality": csum[1]}
-        model.council_summary["participation"] = csum[2]
+        model.council_summary = council_means(csum)
         model.observation = Observation(model._observer.index, row)
         model.datacollector.collect(model)
 
@@ -412,6 +396,25 @@ def _inputs(w, t: _Tables, coef: np.ndarray) -> tuple:
         coef,
         int(w.parties.government),
     )
+
+
+def _last_month(pop) -> tuple:
+    """Last month's state that both kernels read, in their order (this month's: ``_OUT``)."""
+    return (
+        pop.participating,
+        pop.trust_local,
+        pop.trust_national,
+        pop.expectation_local,
+        pop.expectation_national,
+        pop.efficacy,
+    )
+
+
+def _keep_month(w, out: np.ndarray, flags: np.ndarray, voice_share: np.ndarray) -> None:
+    """Store a month's state from the kernels' ``out`` and ``flags`` (:data:`_OUT`)."""
+    w.population.set_monthly(_OUT, out)
+    w.population.set_monthly(_FLAGS, flags)
+    w.voice_share = voice_share
 
 
 def _draw_budget(n: int) -> int:
